@@ -1,0 +1,91 @@
+// Reverse-mode autograd. Each differentiable op, right after computing its output, calls record() with a closure
+// that maps the output's gradient to its inputs' gradients (written with ops, so it runs on the same backend).
+// backward() sorts the graph topologically and runs those closures from the output back to the leaves.
+
+import type { Tensor } from "../tensor/tensor.js";
+import { fmt } from "../tensor/shape.js";
+import { isFloat } from "../tensor/dtype.js";
+import { isGradEnabled, noGrad } from "./grad_mode.js";
+
+export type GradRule = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+
+export interface GradFn {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly backward: GradRule;
+}
+
+/** Attaches a gradient rule to `out` when grad mode is on and some input requires a gradient. Returns `out`. */
+export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: GradRule): Tensor {
+  if (!isGradEnabled() || !isFloat(out.dtype)) return out;
+  if (!inputs.some((t) => t.requiresGrad)) return out;
+  out.requiresGrad = true;
+  out.gradFn = { name, inputs, backward };
+  return out;
+}
+
+/** Computes d(root)/d(leaf) for every leaf that requires a gradient and adds it into leaf.grad. */
+export function backward(root: Tensor, gradient?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error("backward: the tensor does not require grad and has no gradient function (did you call it on a result computed under noGrad, or on a detached tensor?)");
+  }
+  let seed: Tensor;
+  if (gradient === undefined) {
+    if (root.numel() !== 1) throw new Error(`backward: a gradient can be created implicitly only for a scalar output, but the output has shape ${fmt(root.shape)}; pass one of that shape`);
+    seed = root.onesLike();
+  } else {
+    if (!sameShape(gradient.shape, root.shape)) throw new Error(`backward: gradient of shape ${fmt(gradient.shape)} does not match the output's shape ${fmt(root.shape)}`);
+    seed = gradient.to(root.dtype);
+  }
+
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t); // free intermediate gradients as soon as they are consumed
+      if (t.gradFn === null || t.retainsGrad) t.grad = t.grad === null ? g.contiguous().detach() : t.grad.add(g);
+      if (t.gradFn === null) continue;
+      const { name, inputs } = t.gradFn;
+      const inGrads = t.gradFn.backward(g);
+      for (let j = 0; j < inputs.length; j++) {
+        const x = inputs[j], gx = inGrads[j];
+        if (!x.requiresGrad || gx === null || gx === undefined) continue;
+        if (!sameShape(gx.shape, x.shape)) {
+          throw new Error(`backward: the gradient rule of ${name} returned shape ${fmt(gx.shape)} for input ${j} of shape ${fmt(x.shape)}`);
+        }
+        const cast = gx.dtype === x.dtype ? gx : gx.to(x.dtype);
+        const prev = grads.get(x);
+        grads.set(x, prev === undefined ? cast : prev.add(cast));
+      }
+    }
+  });
+}
+
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  // Iterative post-order DFS: deep graphs (long RNN unrolls) would overflow the call stack recursively.
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = top[0].gradFn?.inputs ?? [];
+    if (top[1] < inputs.length) {
+      const next = inputs[top[1]++];
+      if (next.requiresGrad && !visited.has(next)) {
+        visited.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      order.push(top[0]);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

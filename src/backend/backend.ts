@@ -1,0 +1,81 @@
+// The Backend interface: the complete list of kernels an Axon backend implements. Ops (src/ops) check their
+// inputs, shape their outputs and call these; autograd never talks to a backend directly. A kernel reads
+// strided views of typed arrays and writes a fresh, contiguous output array that the op allocated.
+//
+// A backend implements only these primitives; softmax, losses, layers and optimizers are compositions. A fast
+// backend may add fused kernels later, but the reference backend stays the definition of what each one means.
+
+import type { TypedArray } from "../tensor/dtype.js";
+
+/** A strided window on a typed array: element i of a tensor of shape S sits at offset + sum(idx[d] * strides[d]). */
+export interface View {
+  data: TypedArray;
+  offset: number;
+  strides: readonly number[];
+}
+
+export type UnaryOp =
+  | "neg" | "exp" | "log" | "sqrt" | "rsqrt" | "abs" | "sign" | "sin" | "cos" | "reciprocal" | "square" | "erf"
+  | "floor" | "ceil" | "round" | "log1p" | "expm1"
+  | "tanh" | "sigmoid" | "relu" | "gelu" | "geluTanh" | "silu"
+  | "leakyRelu" // p0 = negative slope
+  | "elu" // p0 = alpha
+  | "softplus" // p0 = beta, p1 = threshold
+  | "clamp" // p0 = min, p1 = max (NaN for none)
+  | "isnan" | "isinf" | "not";
+
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "atan2"
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or";
+
+export type ReduceOp = "sum" | "max" | "min" | "prod";
+export type ArgReduceOp = "argmax" | "argmin";
+
+export interface MatmulParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored [k, m] row-major (so the kernel reads its transpose) instead of [m, k]. */
+  transA: boolean;
+  /** B is stored [n, k] row-major instead of [k, n]. */
+  transB: boolean;
+  aOffset: number;
+  bOffset: number;
+  /** Elements between consecutive batch matrices; 0 repeats (broadcasts) one matrix. */
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /** out[i] = src at the i-th index of `shape` in row-major order; converts dtype if out's differs. */
+  copy(src: View, shape: readonly number[], out: TypedArray): void;
+  /** Writes a contiguous `src` into a strided window of `dst` (used by slicing backward, pad, concat). */
+  scatterInto(src: TypedArray, shape: readonly number[], dst: View): void;
+
+  /** out[i] = f(x[i]) over contiguous arrays of equal length. */
+  unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0?: number, p1?: number): void;
+  /** out = a (op) b, with a and b already broadcast to `shape` through their strides. */
+  binary(op: BinaryOp, a: View, b: View, shape: readonly number[], out: TypedArray): void;
+  /** out = cond ? a : b, all three broadcast to `shape`. */
+  where(cond: View, a: View, b: View, shape: readonly number[], out: TypedArray): void;
+
+  /** Contiguous x seen as [outer, size, inner]; reduces the middle axis into out [outer, inner]. */
+  reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void;
+  /** As reduce, writing the index of the first extreme value into an Int32Array. */
+  argReduce(op: ArgReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: Int32Array): void;
+
+  /** Batched C[b] = op(A[b]) @ op(B[b]) with contiguous row-major output [batch, m, n]. */
+  matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulParams): void;
+
+  /** Contiguous x seen as [outer, size, inner]: out[o, j, i] = x[o, index[j], i]. */
+  indexSelect(x: TypedArray, outer: number, size: number, inner: number, index: Int32Array, out: TypedArray): void;
+  /** The adjoint of indexSelect: out[o, index[j], i] += src[o, j, i]. */
+  indexAdd(out: TypedArray, outer: number, size: number, inner: number, index: Int32Array, src: TypedArray): void;
+  /** out[...] = x[... with dim replaced by index[...]]; index and out are contiguous of `indexShape`. */
+  gather(x: View, dim: number, index: Int32Array, indexShape: readonly number[], out: TypedArray): void;
+  /** The adjoint of gather: out (contiguous, shape `outShape`) at [... index[...] ...] += src[...]. */
+  scatterAdd(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void;
+}

@@ -1,0 +1,13 @@
+// The reference backend: every kernel in plain TypeScript. It runs everywhere (Node, browsers, workers) and is
+// the living definition of each kernel: faster backends are tested against it.
+
+import type { Backend } from "../backend.js";
+import { binary, copy, scatterInto, unary, where } from "./elementwise.js";
+import { argReduce, reduce } from "./reduce.js";
+import { matmul } from "./matmul.js";
+import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
+
+export const referenceBackend: Backend = {
+  name: "reference",
+  copy, scatterInto, unary, binary, where, reduce, argReduce, matmul, indexSelect, indexAdd, gather, scatterAdd,
+};

@@ -1,0 +1,33 @@
+// Axon's public API. Re-exports only: each name lives in the module its folder suggests.
+
+export { Tensor, type TensorLike, type Nested, type Scalar } from "./tensor/tensor.js";
+export { type DType, type TypedArray } from "./tensor/dtype.js";
+export { ShapeError, type Shape } from "./tensor/shape.js";
+export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
+
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint, randperm,
+  type TensorOptions, type RandomOptions,
+} from "./ops/creation.js";
+export {
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, where,
+  neg, exp, expm1, log, log1p, sqrt, rsqrt, abs, sign, sin, cos, reciprocal, square, erf, floor, ceil, round, clamp,
+  isnan, isinf,
+} from "./ops/elementwise.js";
+export {
+  tanh, sigmoid, relu, leakyRelu, elu, selu, gelu, silu, softplus, mish, hardtanh, relu6, hardsigmoid, hardswish,
+  softmax, logSoftmax,
+} from "./ops/activation.js";
+export { sum, mean, max, min, argmax, argmin, variance as var, std, logsumexp, type VarOptions } from "./ops/reduce.js";
+export { matmul } from "./ops/matmul.js";
+export {
+  reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, narrow, select, cat, concat, stack,
+  split, chunk, pad, contiguous, clone,
+} from "./ops/movement.js";
+export { indexSelect, gather, scatterAdd, oneHot } from "./ops/indexing.js";
+
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad_mode.js";
+export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+
+export { setBackend, getBackend, listBackends, registerBackend } from "./backend/registry.js";
+export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, MatmulParams } from "./backend/backend.js";

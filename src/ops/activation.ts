@@ -1,0 +1,122 @@
+// Activation functions. The common ones run as one fused kernel forward; every gradient is written with ops.
+// softmax and logSoftmax are compositions (max-shifted for stability), as the style guide asks: a fused
+// kernel can come later, with this version as its oracle.
+
+import { record } from "../autograd/graph.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import { normalizeDim } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { floatUnary, where } from "./elementwise.js";
+import { INV_SQRT_2, SQRT_2_OVER_PI } from "../backend/reference/math.js";
+
+export function tanh(x: Tensor): Tensor {
+  const out = floatUnary("tanh", x);
+  return record("tanh", out, [x], (g) => [g.mul(out.square().neg().add(1))]);
+}
+
+export function sigmoid(x: Tensor): Tensor {
+  const out = floatUnary("sigmoid", x);
+  return record("sigmoid", out, [x], (g) => [g.mul(out).mul(out.neg().add(1))]);
+}
+
+// NOTE: the gradient mask is x > 0, so relu'(0) = 0 as in PyTorch; rewriting relu as maximum(x, 0) would
+// split the gradient at 0 and silently change training.
+export function relu(x: Tensor): Tensor {
+  const out = floatUnary("relu", x);
+  return record("relu", out, [x], (g) => [where(x.gt(0), g, 0)]);
+}
+
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  const out = floatUnary("leakyRelu", x, negativeSlope);
+  return record("leakyRelu", out, [x], (g) => [where(x.gt(0), g, g.mul(negativeSlope))]);
+}
+
+export function elu(x: Tensor, alpha = 1): Tensor {
+  const out = floatUnary("elu", x, alpha);
+  return record("elu", out, [x], (g) => [where(x.gt(0), g, g.mul(out.add(alpha)))]);
+}
+
+/** SELU: scale * elu(x, alpha) with the self-normalising constants. */
+export function selu(x: Tensor): Tensor {
+  return elu(x, 1.6732632423543772).mul(1.0507009873554805);
+}
+
+export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
+  if (approximate !== "none" && approximate !== "tanh") throw new TypeError(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
+  if (approximate === "tanh") {
+    const out = floatUnary("geluTanh", x);
+    return record("gelu", out, [x], (g) => {
+      // u = c (x + 0.044715 x^3); d/dx [x/2 (1 + tanh u)] = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) c (1 + 3*0.044715 x^2)
+      const th = x.pow(3).mul(0.044715).add(x).mul(SQRT_2_OVER_PI).tanh();
+      const du = x.square().mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI);
+      return [g.mul(th.add(1).mul(0.5).add(x.mul(0.5).mul(th.square().neg().add(1)).mul(du)))];
+    });
+  }
+  const out = floatUnary("gelu", x);
+  return record("gelu", out, [x], (g) => {
+    // d/dx x Phi(x) = Phi(x) + x phi(x)
+    const cdf = x.mul(INV_SQRT_2).erf().add(1).mul(0.5);
+    const pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+    return [g.mul(cdf.add(x.mul(pdf)))];
+  });
+}
+
+export function silu(x: Tensor): Tensor {
+  const out = floatUnary("silu", x);
+  return record("silu", out, [x], (g) => {
+    const s = x.sigmoid();
+    return [g.mul(s.mul(x.mul(s.neg().add(1)).add(1)))];
+  });
+}
+
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  const out = floatUnary("softplus", x, beta, threshold);
+  return record("softplus", out, [x], (g) => [where(x.mul(beta).gt(threshold), g, g.mul(x.mul(beta).sigmoid()))]);
+}
+
+/** Mish: x * tanh(softplus(x)). */
+export function mish(x: Tensor): Tensor {
+  return x.mul(softplus(x).tanh());
+}
+
+export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  return x.clamp(minVal, maxVal);
+}
+
+export function relu6(x: Tensor): Tensor {
+  return x.clamp(0, 6);
+}
+
+export function hardsigmoid(x: Tensor): Tensor {
+  return x.div(6).add(0.5).clamp(0, 1);
+}
+
+export function hardswish(x: Tensor): Tensor {
+  return x.mul(hardsigmoid(x));
+}
+
+// The row maximum is subtracted before exp so nothing overflows; it is a constant for the gradient, whose true
+// contribution through the max cancels exactly, so it is taken outside the graph.
+function shiftedByMax(x: Tensor, dim: number): Tensor {
+  const m = noGrad(() => {
+    const mx = x.max(dim, true);
+    return where(mx.isinf(), 0, mx); // a row of -inf stays -inf instead of becoming NaN
+  });
+  return x.sub(m);
+}
+
+export function softmax(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("softmax", dim, x.ndim);
+  const e = shiftedByMax(isFloatTensor(x) ? x : x.float(), d).exp();
+  return e.div(e.sum(d, true));
+}
+
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("logSoftmax", dim, x.ndim);
+  const z = shiftedByMax(isFloatTensor(x) ? x : x.float(), d);
+  return z.sub(z.exp().sum(d, true).log());
+}
+
+function isFloatTensor(x: Tensor): boolean {
+  return x.dtype === "float32" || x.dtype === "float64";
+}

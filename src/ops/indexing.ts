@@ -1,0 +1,80 @@
+// Integer indexing: indexSelect (embedding lookups), gather and its adjoint scatterAdd, oneHot.
+// Indices are int32 and checked against the indexed size before any kernel runs.
+
+import { getBackend } from "../backend/registry.js";
+import { record } from "../autograd/graph.js";
+import { ShapeError, fmt, normalizeDim, numel } from "../tensor/shape.js";
+import { Tensor, contiguousData, empty, filled, viewOf } from "../tensor/tensor.js";
+
+function checkIndex(op: string, index: Tensor, size: number, dim: number): Int32Array {
+  if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be a tensor`);
+  if (index.dtype !== "int32") throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  const data = contiguousData(index) as Int32Array;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] < 0 || data[i] >= size) throw new RangeError(`${op}: index ${data[i]} is out of range for dimension ${dim} of size ${size}`);
+  }
+  return data;
+}
+
+/** Picks entries `index` (1-D int32) along dim. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim("indexSelect", dim, x.ndim);
+  if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${fmt(index.shape)}`);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const idx = checkIndex("indexSelect", index, size, d);
+  const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
+  const shape = x.ndim === 0 ? [] : [...x.shape.slice(0, d), idx.length, ...x.shape.slice(d + 1)];
+  const out = empty(shape, x.dtype);
+  getBackend().indexSelect(contiguousData(x), outer, size, inner, idx, out.data);
+  return record("indexSelect", out, [x], (g) => {
+    const gx = filled(x.shape, g.dtype, 0);
+    getBackend().indexAdd(gx.data, outer, size, inner, idx, contiguousData(g));
+    return [gx];
+  });
+}
+
+function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor): void {
+  if (index.ndim !== x.ndim) throw new ShapeError(`${op}: index must have as many dimensions as the input (${x.ndim}), got index shape ${fmt(index.shape)} for input ${fmt(x.shape)}`);
+  index.shape.forEach((s, i) => {
+    if (i !== d && s > x.shape[i]) throw new ShapeError(`${op}: index shape ${fmt(index.shape)} exceeds input shape ${fmt(x.shape)} in dimension ${i}`);
+  });
+}
+
+/** out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (and likewise for any dim). */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim("gather", dim, x.ndim);
+  checkGatherShapes("gather", x, d, index);
+  const idx = checkIndex("gather", index, x.ndim === 0 ? 1 : x.shape[d], d);
+  const out = empty(index.shape, x.dtype);
+  getBackend().gather(viewOf(x), d, idx, index.shape, out.data);
+  return record("gather", out, [x], (g) => {
+    const gx = filled(x.shape, g.dtype, 0);
+    getBackend().scatterAdd(gx.data, x.shape, d, idx, index.shape, contiguousData(g));
+    return [gx];
+  });
+}
+
+/** Out-of-place scatter-add: a copy of x with src added at the positions index selects along dim. */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  const d = normalizeDim("scatterAdd", dim, x.ndim);
+  checkGatherShapes("scatterAdd", x, d, index);
+  if (src.ndim !== index.ndim || index.shape.some((s, i) => s > src.shape[i])) throw new ShapeError(`scatterAdd: src shape ${fmt(src.shape)} must cover index shape ${fmt(index.shape)}`);
+  const idx = checkIndex("scatterAdd", index, x.ndim === 0 ? 1 : x.shape[d], d);
+  const srcWindow = index.shape.reduce((t, n, i) => (t.shape[i] === n ? t : t.narrow(i, 0, n)), src);
+  const out = empty(x.shape, x.dtype);
+  getBackend().copy(viewOf(x), x.shape, out.data);
+  getBackend().scatterAdd(out.data, x.shape, d, idx, index.shape, contiguousData(srcWindow.to(x.dtype)));
+  return record("scatterAdd", out, [x, srcWindow], (g) => [g, g.gather(d, index)]);
+}
+
+/** Int32 one-hot rows: shape [...index.shape, numClasses]; numClasses -1 means max(index) + 1. */
+export function oneHot(index: Tensor, numClasses = -1): Tensor {
+  if (index.dtype !== "int32") throw new TypeError(`oneHot: index must be an int32 tensor, got ${index.dtype}`);
+  const data = contiguousData(index);
+  let n = numClasses;
+  if (n === -1) n = data.length === 0 ? 0 : Math.max(...Array.from(data)) + 1;
+  checkIndex("oneHot", index, n, -1);
+  const out = filled([...index.shape, n], "int32", 0);
+  for (let i = 0; i < data.length; i++) out.data[i * n + data[i]] = 1;
+  return out;
+}

@@ -1,0 +1,138 @@
+// Reductions over any set of axes, with keepdim. The kernel reduces the middle axis of a contiguous
+// [outer, size, inner] array; reducing axes that are not adjacent first permutes them to the end.
+
+import type { ArgReduceOp, ReduceOp } from "../backend/backend.js";
+import { getBackend } from "../backend/registry.js";
+import { record } from "../autograd/graph.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import { isFloat, type DType } from "../tensor/dtype.js";
+import { fmt, normalizeDim, normalizeDims, numel } from "../tensor/shape.js";
+import { Tensor, contiguousData, empty } from "../tensor/tensor.js";
+import { where } from "./elementwise.js";
+
+type Dims = number | readonly number[] | undefined;
+
+function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!dims.includes(i)) out.push(d);
+    else if (keepdim) out.push(1);
+  });
+  return out;
+}
+
+/** Lays x out as [outer, size, inner] with `dims` (sorted) forming the middle axis. */
+function asThreeAxes(x: Tensor, dims: readonly number[]): { data: ReturnType<typeof contiguousData>; outer: number; size: number; inner: number } {
+  const adjacent = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
+  if (adjacent && dims.length > 0) {
+    const first = dims[0], last = dims[dims.length - 1];
+    return {
+      data: contiguousData(x),
+      outer: numel(x.shape.slice(0, first)),
+      size: numel(x.shape.slice(first, last + 1)),
+      inner: numel(x.shape.slice(last + 1)),
+    };
+  }
+  const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
+  const moved = x.permute([...kept, ...dims]);
+  return { data: contiguousData(moved), outer: numel(kept.map((i) => x.shape[i])), size: numel(dims.map((i) => x.shape[i])), inner: 1 };
+}
+
+function reduceKernel(op: ReduceOp, name: string, x: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType): Tensor {
+  const { data, outer, size, inner } = asThreeAxes(x, dims);
+  if (size === 0 && (op === "max" || op === "min")) {
+    throw new Error(`${name}: cannot reduce over an empty dimension (input shape ${fmt(x.shape)}, dims ${fmt(dims)})`);
+  }
+  const out = empty(reducedShape(x.shape, dims, keepdim), outDtype);
+  getBackend().reduce(op, data, outer, size, inner, out.data);
+  return out;
+}
+
+/** Puts the reduced dims back as size 1 so a [kept] gradient broadcasts against the input. */
+function unreduce(g: Tensor, shape: readonly number[], dims: readonly number[], keepdim: boolean): Tensor {
+  return keepdim ? g : g.reshape(reducedShape(shape, dims, true));
+}
+
+export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = normalizeDims("sum", dim, x.ndim);
+  const out = reduceKernel("sum", "sum", x, dims, keepdim, isFloat(x.dtype) ? x.dtype : "int32");
+  return record("sum", out, [x], (g) => [unreduce(g, x.shape, dims, keepdim).expand(x.shape)]);
+}
+
+export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  if (!isFloat(x.dtype)) throw new TypeError(`mean: input dtype must be floating point, got ${x.dtype} (cast with .float())`);
+  const dims = normalizeDims("mean", dim, x.ndim);
+  const count = numel(dims.map((d) => x.shape[d]));
+  return sum(x, dims, keepdim).div(count);
+}
+
+// max/min over axes return values only (PyTorch's amax/amin). Ties share the gradient equally, as amax does.
+function extreme(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  const dims = normalizeDims(op, dim, x.ndim);
+  const out = reduceKernel(op, op, x, dims, keepdim, x.dtype);
+  return record(op, out, [x], (g) => {
+    const kept = unreduce(out, x.shape, dims, keepdim);
+    const mask = x.eq(kept);
+    const count = mask.sum(dims, true);
+    return [where(mask, unreduce(g, x.shape, dims, keepdim).div(count), 0)];
+  });
+}
+
+export const max = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme("max", x, dim, keepdim);
+export const min = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme("min", x, dim, keepdim);
+
+function argExtreme(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (x.numel() === 0) throw new Error(`${op}: cannot take ${op} of an empty tensor (shape ${fmt(x.shape)})`);
+  if (dim === undefined) {
+    const out = argExtreme(op, x.reshape([-1]), 0, false);
+    return keepdim ? out.reshape(x.shape.map(() => 1)) : out;
+  }
+  const d = normalizeDim(op, dim, x.ndim);
+  const dims = x.ndim === 0 ? [] : [d];
+  const { data, outer, size, inner } = asThreeAxes(x, dims);
+  const out = empty(reducedShape(x.shape, dims, keepdim), "int32");
+  getBackend().argReduce(op, data, outer, size, inner, out.data as Int32Array);
+  return out;
+}
+
+export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme("argmax", x, dim, keepdim);
+export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme("argmin", x, dim, keepdim);
+
+export interface VarOptions {
+  /** Subtracted from the count in the denominator: 1 (default) is Bessel's correction, 0 the population variance. */
+  correction?: number;
+  keepdim?: boolean;
+}
+
+export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+  const { correction = 1, keepdim = false } = opts;
+  const dims = normalizeDims("var", dim, x.ndim);
+  const n = numel(dims.map((d) => x.shape[d]));
+  const diff = x.sub(mean(x, dims, true));
+  return sum(diff.square(), dims, keepdim).div(Math.max(n - correction, 0));
+}
+
+export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+  return variance(x, dim, opts).sqrt();
+}
+
+/** log(sum(exp(x))) computed stably by factoring out the maximum. */
+export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  const dims = normalizeDims("logsumexp", dim, x.ndim);
+  const xf = isFloat(x.dtype) ? x : x.float();
+  const m = noGrad(() => {
+    const mx = max(xf, dims, true);
+    return where(mx.isinf(), 0, mx);
+  });
+  const out = xf.sub(m).exp().sum(dims, true).log().add(m);
+  return keepdim ? out : out.reshape(reducedShape(x.shape, dims, false));
+}
+
+/** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  return sum(g, dims, true).reshape(shape);
+}
