@@ -31,3 +31,7 @@ export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
 
 export { setBackend, getBackend, listBackends, registerBackend } from "./backend/registry.js";
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, MatmulParams } from "./backend/backend.js";
+
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * as data from "./data/index.js";
