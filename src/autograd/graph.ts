@@ -46,7 +46,10 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t); // free intermediate gradients as soon as they are consumed
-      if (t.gradFn === null || t.retainsGrad) t.grad = t.grad === null ? g.contiguous().detach() : t.grad.add(g);
+      // The first gradient is stored as a copy: g may be the caller's seed or the very tensor handed to another
+      // input (add passes g through to both operands), and an in-place update of one .grad (clipping, weight
+      // decay) must not leak into the other.
+      if (t.gradFn === null || t.retainsGrad) t.grad = t.grad === null ? g.clone() : t.grad.add(g);
       if (t.gradFn === null) continue;
       const { name, inputs } = t.gradFn;
       const inGrads = t.gradFn.backward(g);

@@ -79,20 +79,27 @@ export function mish(x: Tensor): Tensor {
   return x.mul(softplus(x).tanh());
 }
 
+// NOTE: hardtanh's gradient is zero AT its bounds (PyTorch's hardtanh_backward uses strict inequalities), where
+// clamp's passes it; so relu6'(0) = 0 like relu'(0). Written as clamp alone, the rule would differ at the bounds.
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
-  return x.clamp(minVal, maxVal);
+  const out = noGrad(() => x.clamp(minVal, maxVal));
+  return record("hardtanh", out, [x], (g) => [where(x.gt(minVal).logicalAnd(x.lt(maxVal)), g, 0)]);
 }
 
 export function relu6(x: Tensor): Tensor {
-  return x.clamp(0, 6);
+  return hardtanh(x, 0, 6);
 }
 
+/** clamp(x/6 + 1/2, 0, 1); its gradient, like hardtanh's, is zero at x = -3 and x = 3 (as in PyTorch). */
 export function hardsigmoid(x: Tensor): Tensor {
-  return x.div(6).add(0.5).clamp(0, 1);
+  const out = noGrad(() => x.div(6).add(0.5).clamp(0, 1));
+  return record("hardsigmoid", out, [x], (g) => [where(x.gt(-3).logicalAnd(x.lt(3)), g.div(6), 0)]);
 }
 
+/** x * hardsigmoid(x); gradient 0 below -3, x/3 + 1/2 on [-3, 3], 1 above (PyTorch's piecewise rule). */
 export function hardswish(x: Tensor): Tensor {
-  return x.mul(hardsigmoid(x));
+  const out = noGrad(() => x.mul(x.div(6).add(0.5).clamp(0, 1)));
+  return record("hardswish", out, [x], (g) => [where(x.lt(-3), 0, where(x.le(3), g.mul(x.div(3).add(0.5)), g))]);
 }
 
 // The row maximum is subtracted before exp so nothing overflows; it is a constant for the gradient, whose true

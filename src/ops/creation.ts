@@ -33,7 +33,8 @@ export function tensor(data: Nested | TypedArray, opts: TensorOptions = {}): Ten
     const src = data as TypedArray;
     const dtype = opts.dtype ? checkDType("tensor", opts.dtype) : dtypeOfArray(src);
     const out = empty([src.length], dtype);
-    out.data.set(src);
+    if (dtype === "bool" && !(src instanceof Uint8Array)) for (let i = 0; i < src.length; i++) out.data[i] = src[i] !== 0 ? 1 : 0;
+    else out.data.set(src);
     return finish(out, opts);
   }
   const shape: number[] = [];
@@ -59,7 +60,9 @@ export function tensor(data: Nested | TypedArray, opts: TensorOptions = {}): Ten
   const inferred: DType = flat.length > 0 && flat.every((v) => typeof v === "boolean") ? "bool" : "float32";
   const dtype = opts.dtype ? checkDType("tensor", opts.dtype) : inferred;
   const out = empty(shape, dtype);
-  for (let i = 0; i < flat.length; i++) out.data[i] = Number(flat[i]);
+  // bool means non-zero (NaN included), as in PyTorch; a plain Uint8Array store would turn 0.5 into 0 and -2 into 254.
+  if (dtype === "bool") for (let i = 0; i < flat.length; i++) out.data[i] = Number(flat[i]) !== 0 ? 1 : 0;
+  else for (let i = 0; i < flat.length; i++) out.data[i] = Number(flat[i]);
   return finish(out, opts);
 }
 
@@ -102,6 +105,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   // PyTorch fills the second half from the end so that the last value is exactly `end`.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) out.data[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  if (steps === 1) out.data[0] = start; // the loop above would write `end` (half is 0); PyTorch gives [start]
   return finish(out, opts);
 }
 

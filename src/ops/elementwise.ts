@@ -3,7 +3,7 @@
 import type { BinaryOp, UnaryOp } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
-import { dtypeWithScalar, isFloat, promoteTypes, type DType } from "../tensor/dtype.js";
+import { dtypeWithScalar, isFloat, resultType, type DType } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled, viewOf, type TensorLike } from "../tensor/tensor.js";
 import { sumToShape } from "./reduce.js";
@@ -22,7 +22,7 @@ function lift(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TypeError(`${op}: expected at least one tensor operand, got ${typeof a} and ${typeof b}`);
   let ta: Tensor, tb: Tensor;
   if (a instanceof Tensor && b instanceof Tensor) {
-    const dt = promoteTypes(a.dtype, b.dtype);
+    const dt = resultType(a.dtype, a.ndim, b.dtype, b.ndim);
     ta = a.to(dt); tb = b.to(dt);
   } else if (a instanceof Tensor) {
     const dt = dtypeWithScalar(a.dtype, b as number | boolean);
@@ -91,7 +91,8 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = lift("pow", a, b);
   const out = binaryKernel("pow", x, y, x.dtype, "pow");
   return record("pow", out, [x, y], (g) => [
-    x.requiresGrad ? sumToShape(g.mul(y).mul(pow(x, y.sub(1))), x.shape) : null,
+    // d/dx x^y = y x^(y-1), defined as 0 where y == 0 (as PyTorch does): 0 * 0^-1 would be NaN at x == 0.
+    x.requiresGrad ? sumToShape(where(y.eq(0), 0, g.mul(y).mul(pow(x, y.sub(1)))), x.shape) : null,
     // d/dy x^y = x^y log x; PyTorch defines it as 0 where x == 0 and y >= 0 rather than 0 * -inf.
     y.requiresGrad ? sumToShape(where(x.eq(0).logicalAnd(y.ge(0)), 0, g.mul(out).mul(x.log())), y.shape) : null,
   ]);

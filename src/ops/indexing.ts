@@ -6,22 +6,25 @@ import { record } from "../autograd/graph.js";
 import { ShapeError, fmt, normalizeDim, numel } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled, viewOf } from "../tensor/tensor.js";
 
-function checkIndex(op: string, index: Tensor, size: number, dim: number): Int32Array {
+/** `range` says what the index counts, for the error: "dimension 1 of size 4 (input shape [3,4])". */
+function checkIndex(op: string, index: Tensor, size: number, range: string): Int32Array {
   if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be a tensor`);
-  if (index.dtype !== "int32") throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  if (index.dtype !== "int32") throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype} (shape ${fmt(index.shape)})`);
   const data = contiguousData(index) as Int32Array;
   for (let i = 0; i < data.length; i++) {
-    if (data[i] < 0 || data[i] >= size) throw new RangeError(`${op}: index ${data[i]} is out of range for dimension ${dim} of size ${size}`);
+    if (data[i] < 0 || data[i] >= size) throw new RangeError(`${op}: index ${data[i]} is out of range for ${range}`);
   }
   return data;
 }
+
+const dimRange = (x: Tensor, d: number, size: number): string => `dimension ${d} of size ${size} (input shape ${fmt(x.shape)})`;
 
 /** Picks entries `index` (1-D int32) along dim. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim("indexSelect", dim, x.ndim);
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${fmt(index.shape)}`);
   const size = x.ndim === 0 ? 1 : x.shape[d];
-  const idx = checkIndex("indexSelect", index, size, d);
+  const idx = checkIndex("indexSelect", index, size, dimRange(x, d, size));
   const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
   const shape = x.ndim === 0 ? [] : [...x.shape.slice(0, d), idx.length, ...x.shape.slice(d + 1)];
   const out = empty(shape, x.dtype);
@@ -44,7 +47,8 @@ function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor): voi
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim("gather", dim, x.ndim);
   checkGatherShapes("gather", x, d, index);
-  const idx = checkIndex("gather", index, x.ndim === 0 ? 1 : x.shape[d], d);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const idx = checkIndex("gather", index, size, dimRange(x, d, size));
   const out = empty(index.shape, x.dtype);
   getBackend().gather(viewOf(x), d, idx, index.shape, out.data);
   return record("gather", out, [x], (g) => {
@@ -59,7 +63,8 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const d = normalizeDim("scatterAdd", dim, x.ndim);
   checkGatherShapes("scatterAdd", x, d, index);
   if (src.ndim !== index.ndim || index.shape.some((s, i) => s > src.shape[i])) throw new ShapeError(`scatterAdd: src shape ${fmt(src.shape)} must cover index shape ${fmt(index.shape)}`);
-  const idx = checkIndex("scatterAdd", index, x.ndim === 0 ? 1 : x.shape[d], d);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const idx = checkIndex("scatterAdd", index, size, dimRange(x, d, size));
   const srcWindow = index.shape.reduce((t, n, i) => (t.shape[i] === n ? t : t.narrow(i, 0, n)), src);
   const out = empty(x.shape, x.dtype);
   getBackend().copy(viewOf(x), x.shape, out.data);
@@ -73,7 +78,7 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   const data = contiguousData(index);
   let n = numClasses;
   if (n === -1) n = data.length === 0 ? 0 : Math.max(...Array.from(data)) + 1;
-  checkIndex("oneHot", index, n, -1);
+  checkIndex("oneHot", index, n, `${n} classes`);
   const out = filled([...index.shape, n], "int32", 0);
   for (let i = 0; i < data.length; i++) out.data[i * n + data[i]] = 1;
   return out;

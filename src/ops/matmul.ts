@@ -30,7 +30,12 @@ function matmulND(a: Tensor, b: Tensor): Tensor {
   const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1];
   const k2 = b.shape[b.ndim - 2], n = b.shape[b.ndim - 1];
   if (k !== k2) throw new ShapeError(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} do not align (${k} != ${k2})`);
-  const batchShape = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  let batchShape: number[];
+  try {
+    batchShape = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  } catch {
+    throw new ShapeError(`matmul: the batch dimensions of shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be broadcast (${fmt(a.shape.slice(0, -2))} vs ${fmt(b.shape.slice(0, -2))})`);
+  }
   const A = asMatrices(a, batchShape), B = asMatrices(b, batchShape);
   const out = empty([...batchShape, m, n], a.dtype);
   getBackend().matmul(A.t.data, B.t.data, out.data, {

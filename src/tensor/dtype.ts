@@ -36,6 +36,19 @@ export function promoteTypes(a: DType, b: DType): DType {
   return DTYPES.indexOf(a) >= DTYPES.indexOf(b) ? a : b;
 }
 
+const KIND: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
+
+/**
+ * PyTorch's result_type for two tensor operands. A 0-d tensor beside a tensor with dimensions only decides the
+ * dtype when it is of a higher kind (bool < integer < float): float32[n] + float64[] stays float32, as a float64
+ * loss weight must not widen a whole batch, while int32[n] + float64[] is float64.
+ */
+export function resultType(a: DType, aNdim: number, b: DType, bNdim: number): DType {
+  if ((aNdim === 0) === (bNdim === 0)) return promoteTypes(a, b);
+  const [dimmed, zeroDim] = aNdim === 0 ? [b, a] : [a, b];
+  return KIND[zeroDim] > KIND[dimmed] ? zeroDim : dimmed;
+}
+
 // A JS number next to a tensor is a "weak" scalar, as a Python scalar is in PyTorch: it never widens a float
 // tensor (float32 * 2.5 stays float32), but a fractional scalar turns an integer tensor into the default float.
 export function dtypeWithScalar(t: DType, s: number | boolean): DType {

@@ -4,7 +4,7 @@
 // records its gradient rule.
 
 import { allocate, dtypeOfArray, isFloat, type DType, type TypedArray } from "./dtype.js";
-import { contiguousStrides, fmt, isContiguous, numel, type Shape } from "./shape.js";
+import { contiguousStrides, fmt, isContiguous, normalizeDim, numel, type Shape } from "./shape.js";
 import type { View } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { backward, type GradFn } from "../autograd/graph.js";
@@ -49,7 +49,7 @@ export class Tensor {
   dim(): number { return this.shape.length; }
   numel(): number { return numel(this.shape); }
   size(dim?: number): number | readonly number[] {
-    return dim === undefined ? this.shape : this.shape[dim < 0 ? dim + this.ndim : dim];
+    return dim === undefined ? this.shape : this.shape[normalizeDim("size", dim, this.ndim)];
   }
   isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
   get isLeaf(): boolean { return this.gradFn === null; }
@@ -238,7 +238,7 @@ export function empty(shape: Shape, dtype: DType): Tensor {
 
 export function filled(shape: Shape, dtype: DType, value: number): Tensor {
   const t = empty(shape, dtype);
-  if (value !== 0) t.data.fill(value);
+  if (value !== 0) t.data.fill(dtype === "bool" ? 1 : value); // any non-zero (NaN too) is true
   return t;
 }
 
@@ -247,6 +247,9 @@ function writeInPlace<T extends Tensor>(t: T, op: string, src: TensorLike): T {
     throw new Error(`${op}: a tensor that requires grad cannot be modified in place while autograd is recording (wrap the update in noGrad)`);
   }
   const s = src instanceof Tensor ? M.expand(src.to(t.dtype), t.shape) : filled([], t.dtype, Number(src)).expand(t.shape);
-  getBackend().scatterInto(contiguousData(s), t.shape, viewOf(t));
+  // A source that shares this tensor's storage (x.narrow(0, 1, 3).copy_(x.narrow(0, 0, 3))) is read in full
+  // before any element is written; reading while writing would smear the first values along.
+  const data = s.data === t.data ? contiguousData(s).slice() : contiguousData(s);
+  getBackend().scatterInto(data, t.shape, viewOf(t));
   return t;
 }

@@ -33,7 +33,8 @@ const UNARY: Record<UnaryOp, F1> = {
   elu: (x, alpha) => (x > 0 ? x : alpha * Math.expm1(x)),
   // PyTorch's softplus returns x itself once beta*x passes the threshold, where log1p(exp) would only round.
   softplus: (x, beta, threshold) => (x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta),
-  clamp: (x, lo, hi) => (x !== x ? x : Math.min(Math.max(x, Number.isNaN(lo) ? x : lo), Number.isNaN(hi) ? x : hi)),
+  // A missing bound (NaN) must become an infinite one: standing in x for it would undo the other bound.
+  clamp: (x, lo, hi) => (x !== x ? x : Math.min(Math.max(x, Number.isNaN(lo) ? -Infinity : lo), Number.isNaN(hi) ? Infinity : hi)),
   isnan: (x) => (x !== x ? 1 : 0),
   isinf: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
   not: (x) => (x ? 0 : 1),
@@ -108,7 +109,7 @@ export function copy(src: View, shape: readonly number[], out: TypedArray): void
   // Converting to bool means "non-zero", which a plain typed-array store would not do (0.5 -> 0).
   const toBool = out instanceof Uint8Array && !(S instanceof Uint8Array);
   forEachRow(shape, [src.offset], [src.strides], (n, [is0], [ss]) => {
-    if (toBool) for (let j = 0, is = is0; j < n; j++, is += ss) out[o++] = S[is] ? 1 : 0;
+    if (toBool) for (let j = 0, is = is0; j < n; j++, is += ss) out[o++] = S[is] !== 0 ? 1 : 0; // NaN is true too
     else if (ss === 1) { out.set(S.subarray(is0, is0 + n), o); o += n; }
     else for (let j = 0, is = is0; j < n; j++, is += ss) out[o++] = S[is];
   });

@@ -1,0 +1,248 @@
+// Every core op against PyTorch, forward and backward, one line per op (as tinygrad's test_ops.py).
+// The cases, inputs and expected values come from test/fixtures/ops.json, written by tools/fixtures/ops.py; the
+// table below maps each fixture op name to the Axon call that should match it. Every case runs in float32 (the
+// fixture's input dtypes) and, where marked, again with float inputs widened to float64 at a tighter tolerance.
+// The whole file runs once per registered backend, so a new backend is held to the same table.
+
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as ax from "../src/index.js";
+import type { DType, Tensor } from "../src/index.js";
+
+type Value = number | boolean | "nan" | "inf" | "-inf";
+interface Encoded { shape: number[]; dtype: DType; data: Value[] }
+interface Case {
+  op: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  args: Record<string, any>;
+  inputs: Encoded[];
+  outputs: Encoded[];
+  f64: boolean;
+  upstream?: number[][];
+  grads?: (Value[] | null)[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type OpFn = (x: Tensor[], a: Record<string, any>) => Tensor | Tensor[];
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+// ---- the table: fixture op name -> Axon ------------------------------------------------------------------------
+const OPS: Record<string, OpFn> = {
+  add: ([a, b]) => a.add(b),
+  sub: ([a, b]) => a.sub(b),
+  mul: ([a, b]) => a.mul(b),
+  div: ([a, b]) => a.div(b),
+  add_scalar: ([a], { s }) => a.add(s),
+  sub_scalar: ([a], { s }) => a.sub(s),
+  mul_scalar: ([a], { s }) => a.mul(s),
+  div_scalar: ([a], { s }) => a.div(s),
+  rsub_scalar: ([a], { s }) => ax.sub(s, a),
+  rdiv_scalar: ([a], { s }) => ax.div(s, a),
+  neg: ([a]) => a.neg(),
+  pow: ([a, b]) => a.pow(b),
+  pow_scalar: ([a], { s }) => a.pow(s),
+  rpow_scalar: ([a], { s }) => ax.pow(s, a),
+  maximum: ([a, b]) => a.maximum(b),
+  minimum: ([a, b]) => a.minimum(b),
+  eq: ([a, b]) => a.eq(b),
+  ne: ([a, b]) => a.ne(b),
+  lt: ([a, b]) => a.lt(b),
+  le: ([a, b]) => a.le(b),
+  gt: ([a, b]) => a.gt(b),
+  ge: ([a, b]) => a.ge(b),
+  gt_scalar: ([a], { s }) => a.gt(s),
+  logical_and: ([a, b]) => a.logicalAnd(b),
+  logical_or: ([a, b]) => a.logicalOr(b),
+  logical_not: ([a]) => a.logicalNot(),
+  isnan: ([a]) => a.isnan(),
+  isinf: ([a]) => a.isinf(),
+  where: ([c, a, b]) => ax.where(c, a, b),
+  where_scalar: ([c, a], { s }) => ax.where(c, a, s),
+  exp: ([a]) => a.exp(),
+  expm1: ([a]) => a.expm1(),
+  log: ([a]) => a.log(),
+  log1p: ([a]) => a.log1p(),
+  sqrt: ([a]) => a.sqrt(),
+  rsqrt: ([a]) => a.rsqrt(),
+  abs: ([a]) => a.abs(),
+  sign: ([a]) => a.sign(),
+  sin: ([a]) => a.sin(),
+  cos: ([a]) => a.cos(),
+  reciprocal: ([a]) => a.reciprocal(),
+  square: ([a]) => a.square(),
+  erf: ([a]) => a.erf(),
+  floor: ([a]) => a.floor(),
+  ceil: ([a]) => a.ceil(),
+  round: ([a]) => a.round(),
+  clamp: ([a], { min, max }) => a.clamp(min, max),
+  tanh: ([a]) => a.tanh(),
+  sigmoid: ([a]) => a.sigmoid(),
+  relu: ([a]) => a.relu(),
+  leaky_relu: ([a], { slope }) => a.leakyRelu(slope),
+  elu: ([a], { alpha }) => ax.elu(a, alpha),
+  selu: ([a]) => ax.selu(a),
+  gelu: ([a], { approximate }) => a.gelu(approximate),
+  silu: ([a]) => a.silu(),
+  softplus: ([a], { beta, threshold }) => a.softplus(beta, threshold),
+  mish: ([a]) => ax.mish(a),
+  hardtanh: ([a], { min, max }) => ax.hardtanh(a, min, max),
+  relu6: ([a]) => ax.relu6(a),
+  hardsigmoid: ([a]) => ax.hardsigmoid(a),
+  hardswish: ([a]) => ax.hardswish(a),
+  softmax: ([a], { dim }) => a.softmax(dim),
+  log_softmax: ([a], { dim }) => a.logSoftmax(dim),
+  sum: ([a], { dim, keepdim }) => a.sum(opt(dim), keepdim),
+  mean: ([a], { dim, keepdim }) => a.mean(opt(dim), keepdim),
+  max: ([a], { dim, keepdim }) => a.max(opt(dim), keepdim),
+  min: ([a], { dim, keepdim }) => a.min(opt(dim), keepdim),
+  argmax: ([a], { dim, keepdim }) => a.argmax(opt(dim), keepdim),
+  argmin: ([a], { dim, keepdim }) => a.argmin(opt(dim), keepdim),
+  var: ([a], { dim, correction, keepdim }) => a.var(opt(dim), { correction, keepdim }),
+  std: ([a], { dim, correction, keepdim }) => a.std(opt(dim), { correction, keepdim }),
+  logsumexp: ([a], { dim, keepdim }) => a.logsumexp(dim, keepdim),
+  matmul: ([a, b]) => a.matmul(b),
+  matmul_tb: ([a, b]) => a.matmul(b.mT),
+  matmul_ta: ([a, b]) => a.mT.matmul(b),
+  matmul_strided: ([a, b]) => a.slice(0, 0, undefined, 2).matmul(b),
+  matmul_permuted: ([a, b]) => a.permute([1, 0, 2]).matmul(b),
+  reshape: ([a], { shape }) => a.reshape(shape),
+  flatten: ([a], { start, end }) => a.flatten(start, end),
+  transpose: ([a], { d0, d1 }) => a.transpose(d0, d1),
+  permute: ([a], { dims }) => a.permute(dims),
+  squeeze: ([a], { dim }) => a.squeeze(opt(dim)),
+  unsqueeze: ([a], { dim }) => a.unsqueeze(dim),
+  expand: ([a], { shape }) => a.expand(shape),
+  slice: ([a], { dim, start, end, step }) => a.slice(dim, opt(start), opt(end), step),
+  narrow: ([a], { dim, start, length }) => a.narrow(dim, start, length),
+  select: ([a], { dim, index }) => a.select(dim, index),
+  cat: (xs, { dim }) => ax.cat(xs, dim),
+  stack: (xs, { dim }) => ax.stack(xs, dim),
+  split: ([a], { size, dim }) => a.split(size, dim),
+  chunk: ([a], { chunks, dim }) => a.chunk(chunks, dim),
+  pad: ([a], { pad, value }) => ax.pad(a, pad, value),
+  transpose_mul: ([a, b]) => a.transpose(0, 1).mul(b),
+  slice_step_exp: ([a]) => a.slice(1, 0, undefined, 2).exp(),
+  index_select: ([a, i], { dim }) => a.indexSelect(dim, i),
+  gather: ([a, i], { dim }) => a.gather(dim, i),
+  scatter_add: ([a, i, s], { dim }) => a.scatterAdd(dim, i, s),
+  one_hot: ([i], { n }) => ax.oneHot(i, n),
+  arange: (_, { args }) => ax.arange(args[0], args[1], args[2]),
+  linspace: (_, { start, end, steps }) => ax.linspace(start, end, steps),
+  eye: (_, { n, m }) => ax.eye(n, m),
+};
+
+// Exports tested elsewhere (tensor.test.ts: creation, random, views, in-place; gradcheck and errors tests), or
+// not ops at all. Any other exported function must have a row above, so a new op cannot slip in untested.
+const NOT_IN_TABLE = new Set([
+  "tensor", "zeros", "ones", "full", "zerosLike", "onesLike", "fullLike", "rand", "randn", "randint", "randperm",
+  "manualSeed", "view", "contiguous", "clone", "concat", "noGrad", "enableGrad", "isGradEnabled", "setGradEnabled",
+  "gradcheck", "setBackend", "getBackend", "listBackends", "registerBackend", "Tensor", "Generator", "ShapeError",
+]);
+
+// ---- the harness -----------------------------------------------------------------------------------------------
+const fixture = JSON.parse(readFileSync(new URL("./fixtures/ops.json", import.meta.url), "utf8")) as { cases: Case[] };
+
+const decode = (v: Value): number => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v));
+const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function makeInput(e: Encoded, dtype: DType): Tensor {
+  return ax.tensor(Float64Array.from(e.data, decode), { dtype }).reshape(e.shape);
+}
+
+interface Tol { atol: number; rtol: number }
+const TOL: Record<"float32" | "float64", Tol> = {
+  float32: { atol: 1e-4, rtol: 1e-4 },
+  float64: { atol: 1e-10, rtol: 1e-9 },
+};
+
+// Per-op loosening of the float64 tolerance, each with its reason.
+const F64_RTOL: Record<string, number> = {
+  hardsigmoid: 1e-7, // torch's hardsigmoid_backward multiplies by 1.0f / 6.0f, a float32 constant, even in float64
+};
+
+function close(what: string, actual: ArrayLike<number>, expected: readonly Value[], tol: Tol | null): void {
+  assert.equal(actual.length, expected.length, `${what}: ${actual.length} elements, expected ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = Number(actual[i]), e = decode(expected[i]);
+    const ok = Number.isNaN(e) ? Number.isNaN(a)
+      : !Number.isFinite(e) || tol === null ? a === e
+      : Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e);
+    if (!ok) {
+      assert.fail(`${what}: element ${i} is ${a}, expected ${e}\n  actual:   [${Array.from(actual).slice(0, 24).join(", ")}]\n  expected: [${expected.slice(0, 24).join(", ")}]`);
+    }
+  }
+}
+
+function runCase(c: Case, wide: boolean): void {
+  const mode = wide ? "float64" : "float32";
+  const tol = wide && c.op in F64_RTOL ? { ...TOL.float64, rtol: F64_RTOL[c.op] } : TOL[mode];
+  const dtypeOf = (d: DType): DType => (wide && d === "float32" ? "float64" : d);
+  const inputs = c.inputs.map((e, i) => {
+    const t = makeInput(e, dtypeOf(e.dtype));
+    if (c.grads?.[i]) t.requiresGrad = true;
+    return t;
+  });
+  const result = OPS[c.op](inputs, c.args);
+  const outs = Array.isArray(result) ? result : [result];
+  assert.equal(outs.length, c.outputs.length, `${c.op}: ${outs.length} outputs, expected ${c.outputs.length}`);
+  const anyF32 = c.inputs.some((e) => e.dtype === "float32");
+  outs.forEach((o, k) => {
+    const e = c.outputs[k];
+    assert.deepEqual(o.shape, e.shape, `${c.op} [${mode}]: output ${k} has shape [${o.shape}], expected [${e.shape}]`);
+    const dt = wide && anyF32 && e.dtype === "float32" ? "float64" : e.dtype;
+    assert.equal(o.dtype, dt, `${c.op} [${mode}]: output ${k} has dtype ${o.dtype}, expected ${dt}`);
+    close(`${c.op} [${mode}] output ${k}`, o.contiguous().toTypedArray(), e.data, o.dtype === "float32" || o.dtype === "float64" ? tol : null);
+  });
+  if (!c.upstream || !c.grads) return;
+  if (outs.length === 1) {
+    outs[0].backward(makeInput({ shape: outs[0].shape as number[], dtype: outs[0].dtype, data: c.upstream[0] }, outs[0].dtype));
+  } else {
+    const loss = outs.map((o, k) => o.mul(makeInput({ shape: o.shape as number[], dtype: o.dtype, data: c.upstream![k] }, o.dtype)).sum())
+      .reduce((s, t) => s.add(t));
+    loss.backward();
+  }
+  c.grads.forEach((expected, i) => {
+    if (!expected) return;
+    const g = inputs[i].grad;
+    if (g === null) {
+      assert.ok(expected.every((v) => v === 0), `${c.op} [${mode}]: input ${i} got no gradient, expected a non-zero one`);
+      return;
+    }
+    assert.deepEqual(g.shape, inputs[i].shape, `${c.op} [${mode}]: gradient of input ${i} has shape [${g.shape}]`);
+    assert.equal(g.dtype, inputs[i].dtype, `${c.op} [${mode}]: gradient of input ${i} has dtype ${g.dtype}`);
+    close(`${c.op} [${mode}] gradient of input ${i}`, g.contiguous().toTypedArray(), expected, tol);
+  });
+}
+
+function describeCase(c: Case): string {
+  const ins = c.inputs.map((e) => `${e.dtype}[${e.shape}]`).join(", ");
+  const args = Object.entries(c.args).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+  return `${c.op}(${ins})${args ? " " + args : ""}`;
+}
+
+test("the op table and the fixture cover each other and every exported op", () => {
+  const fixtureOps = new Set(fixture.cases.map((c) => c.op));
+  for (const op of fixtureOps) assert.ok(op in OPS, `fixture op ${op} has no row in the table`);
+  for (const op of Object.keys(OPS)) assert.ok(fixtureOps.has(op), `table row ${op} has no fixture case`);
+  const covered = new Set(Object.keys(OPS).map((op) => camel(op.replace(/_(scalar|tb|ta|strided|permuted)$/, ""))));
+  covered.add("variance");
+  const missing = Object.entries(ax)
+    .filter(([name, v]) => typeof v === "function" && !NOT_IN_TABLE.has(name) && !covered.has(name))
+    .map(([name]) => name);
+  assert.deepEqual(missing, [], `exported ops without a fixture row: ${missing.join(", ")}`);
+});
+
+const previous = ax.getBackend().name;
+for (const backend of ax.listBackends()) {
+  describe(`ops match PyTorch on the ${backend} backend`, () => {
+    before(() => ax.setBackend(backend));
+    after(() => ax.setBackend(previous));
+    fixture.cases.forEach((c, i) => {
+      test(`#${i} ${describeCase(c)}`, () => {
+        runCase(c, false);
+        if (c.f64) runCase(c, true);
+      });
+    });
+  });
+}
