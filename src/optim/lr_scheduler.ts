@@ -1,0 +1,560 @@
+// Learning-rate schedulers, as torch.optim.lr_scheduler. A scheduler owns a counter, lastEpoch, and on each step()
+// sets every parameter group's lr. Call it after optimizer.step(), once per epoch (or per batch, if the schedule is
+// counted in batches):
+//
+//   const opt = new Adam(model.parameters(), { lr: 1e-3 });
+//   const sched = new StepLR(opt, { stepSize: 30, gamma: 0.1 });
+//   for (let epoch = 0; epoch < 100; epoch++) { train(...); opt.step(); sched.step(); }
+//
+// As in PyTorch, each scheduler has two forms. The chainable form (getLr) moves the group's *current* lr one step
+// (lr <- lr * gamma, say), so schedulers can be composed and the lr may also be changed from outside; step() uses
+// it. The closed form (closedFormLr) computes lr from the base lr and the epoch alone; step(epoch) uses it. The
+// values match PyTorch's step by step, floating-point rounding included.
+
+import { Tensor } from "../tensor/tensor.js";
+import type { Optimizer, OptimizerOptions } from "./optimizer.js";
+
+// Schedulers accept any optimizer: they read and write only `lr` and `initialLr` of its groups.
+type AnyOptimizer = Optimizer<OptimizerOptions>;
+
+/** The scheduler's fields other than the optimizer, as plain data (PyTorch's state_dict: everything but optimizer). */
+export type SchedulerStateDict = Record<string, unknown>;
+
+export abstract class LRScheduler {
+  readonly optimizer: AnyOptimizer;
+  /** Each group's lr when the schedule began (its `initialLr`). */
+  baseLrs: number[];
+  /** The number of step() calls since the start, minus one: 0 after construction. PyTorch's last_epoch. */
+  lastEpoch: number;
+  /** How many times step() ran, construction's implicit step included (some schedules treat the first apart). */
+  protected stepCount = 0;
+  protected lastLr: number[] = [];
+
+  /**
+   * lastEpoch = -1 starts a new schedule: each group's current lr becomes its initialLr. Resuming with
+   * lastEpoch >= 0 requires initialLr in every group (set by the earlier scheduler, restored by loadStateDict).
+   * Subclasses set their fields, then call initialStep(), which applies the schedule's value at lastEpoch + 1.
+   */
+  constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
+    if (optimizer === null || typeof optimizer !== "object" || !Array.isArray(optimizer.paramGroups)) {
+      throw new TypeError(`${new.target.name}: expected an Optimizer, got ${optimizer === null ? "null" : typeof optimizer}`);
+    }
+    if (!Number.isInteger(lastEpoch) || lastEpoch < -1) throw new RangeError(`${new.target.name}: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
+    this.optimizer = optimizer;
+    optimizer.paramGroups.forEach((group, i) => {
+      if (lastEpoch === -1) group.initialLr ??= group.lr;
+      else if (group.initialLr === undefined) {
+        throw new Error(`${new.target.name}: resuming at lastEpoch ${lastEpoch}, but parameter group ${i} has no initialLr (load the optimizer's stateDict first)`);
+      }
+    });
+    this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
+    this.lastEpoch = lastEpoch;
+  }
+
+  /** Resets the step count and applies the schedule's first value. Subclass constructors end with it; SequentialLR
+   *  calls it on its first scheduler. */
+  initialStep(): void {
+    this.stepCount = 0;
+    this.step();
+  }
+
+  /** The chainable form: each group's next lr, from its current lr, after lastEpoch was advanced. */
+  protected abstract getLr(): number[];
+
+  /** The closed form: each group's lr at lastEpoch from the base lrs alone; schedules that have one override it. */
+  protected closedFormLr(): number[] | null {
+    return null;
+  }
+
+  /**
+   * Advances the schedule one step and sets each group's lr. With epoch (deprecated in PyTorch, kept for its
+   * closed form) the counter jumps to epoch instead.
+   */
+  step(epoch?: number): void {
+    this.stepCount += 1;
+    let values: number[];
+    if (epoch === undefined) {
+      this.lastEpoch += 1;
+      values = this.getLr();
+    } else {
+      this.lastEpoch = epoch;
+      values = this.closedFormLr() ?? this.getLr();
+    }
+    this.optimizer.paramGroups.forEach((group, i) => { group.lr = values[i]; });
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** The lr of each group as the last step() set it. */
+  getLastLr(): number[] {
+    return this.lastLr.slice();
+  }
+
+  /** The scheduler's fields (lastEpoch, baseLrs, its options...) as plain data. */
+  stateDict(): SchedulerStateDict {
+    const out: SchedulerStateDict = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== "optimizer") out[key] = structuredClone(value);
+    }
+    return out;
+  }
+
+  loadStateDict(dict: SchedulerStateDict): void {
+    if (dict === null || typeof dict !== "object") throw new TypeError(`${this.constructor.name}.loadStateDict: expected an object as stateDict() returns`);
+    for (const [key, value] of Object.entries(dict)) {
+      if (key === "optimizer") continue;
+      if (!(key in this)) throw new Error(`${this.constructor.name}.loadStateDict: unknown field "${key}"`);
+      (this as Record<string, unknown>)[key] = structuredClone(value);
+    }
+  }
+
+  protected groupLrs(): number[] {
+    return this.optimizer.paramGroups.map((g) => g.lr);
+  }
+}
+
+function checkPositiveInt(name: string, option: string, v: unknown): void {
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`${name}: ${option} must be a positive integer, got ${String(v)}`);
+}
+
+function checkFinite(name: string, option: string, v: unknown): void {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`${name}: ${option} must be a finite number, got ${String(v)}`);
+}
+
+// ---- StepLR ------------------------------------------------------------------------------------------------------
+
+export interface StepLROptions {
+  /** Period of the decay, in steps. */
+  stepSize: number;
+  /** Multiplicative factor of the decay. Default 0.1. */
+  gamma?: number;
+  lastEpoch?: number;
+}
+
+/** lr = baseLr · γ^⌊epoch / stepSize⌋: multiplied by gamma every stepSize steps. */
+export class StepLR extends LRScheduler {
+  stepSize: number;
+  gamma: number;
+
+  constructor(optimizer: AnyOptimizer, { stepSize, gamma = 0.1, lastEpoch = -1 }: StepLROptions) {
+    super(optimizer, lastEpoch);
+    checkPositiveInt("StepLR", "stepSize", stepSize);
+    checkFinite("StepLR", "gamma", gamma);
+    this.stepSize = stepSize;
+    this.gamma = gamma;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groupLrs();
+    return this.groupLrs().map((lr) => lr * this.gamma);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
+}
+
+// ---- MultiStepLR -------------------------------------------------------------------------------------------------
+
+export interface MultiStepLROptions {
+  /** The steps at which lr is multiplied by gamma (a milestone listed twice applies gamma twice). */
+  milestones: readonly number[];
+  /** Multiplicative factor of the decay. Default 0.1. */
+  gamma?: number;
+  lastEpoch?: number;
+}
+
+/** lr = baseLr · γ^(number of milestones <= epoch). */
+export class MultiStepLR extends LRScheduler {
+  /** Sorted, repeats kept. */
+  milestones: number[];
+  gamma: number;
+
+  constructor(optimizer: AnyOptimizer, { milestones, gamma = 0.1, lastEpoch = -1 }: MultiStepLROptions) {
+    super(optimizer, lastEpoch);
+    if (!Array.isArray(milestones) || milestones.some((m) => !Number.isInteger(m))) {
+      throw new TypeError(`MultiStepLR: milestones must be an array of integers, got ${JSON.stringify(milestones)}`);
+    }
+    checkFinite("MultiStepLR", "gamma", gamma);
+    this.milestones = milestones.slice().sort((a, b) => a - b);
+    this.gamma = gamma;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
+    if (hits === 0) return this.groupLrs();
+    return this.groupLrs().map((lr) => lr * this.gamma ** hits);
+  }
+
+  protected override closedFormLr(): number[] {
+    const passed = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    return this.baseLrs.map((base) => base * this.gamma ** passed);
+  }
+}
+
+// ---- ExponentialLR -----------------------------------------------------------------------------------------------
+
+export interface ExponentialLROptions {
+  /** Multiplicative factor applied every step. */
+  gamma: number;
+  lastEpoch?: number;
+}
+
+/** lr = baseLr · γ^epoch. */
+export class ExponentialLR extends LRScheduler {
+  gamma: number;
+
+  constructor(optimizer: AnyOptimizer, { gamma, lastEpoch = -1 }: ExponentialLROptions) {
+    super(optimizer, lastEpoch);
+    checkFinite("ExponentialLR", "gamma", gamma);
+    this.gamma = gamma;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groupLrs();
+    return this.groupLrs().map((lr) => lr * this.gamma);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * this.gamma ** this.lastEpoch);
+  }
+}
+
+// ---- CosineAnnealingLR -------------------------------------------------------------------------------------------
+
+export interface CosineAnnealingLROptions {
+  /** Half-period of the cosine, in steps: lr reaches etaMin at TMax (and climbs back after, as PyTorch's does). */
+  TMax: number;
+  /** The lowest lr. Default 0. */
+  etaMin?: number;
+  lastEpoch?: number;
+}
+
+/**
+ * η_t = η_min + (η_max − η_min) · (1 + cos(π t / T_max)) / 2, with η_max the base lr (SGDR without restarts).
+ * step() applies it recursively, as PyTorch does, so other changes to lr carry through:
+ *   η_t = η_min + (η_{t−1} − η_min) · (1 + cos(π t / T_max)) / (1 + cos(π (t − 1) / T_max)),
+ * except at t − 1 − T_max ≡ 0 (mod 2 T_max), the bottom of the curve, where that ratio is 0/0 and
+ *   η_t = η_{t−1} + (η_max − η_min) · (1 − cos(π / T_max)) / 2.
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  TMax: number;
+  etaMin: number;
+
+  constructor(optimizer: AnyOptimizer, { TMax, etaMin = 0, lastEpoch = -1 }: CosineAnnealingLROptions) {
+    super(optimizer, lastEpoch);
+    checkPositiveInt("CosineAnnealingLR", "TMax", TMax);
+    checkFinite("CosineAnnealingLR", "etaMin", etaMin);
+    this.TMax = TMax;
+    this.etaMin = etaMin;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { lastEpoch: t, TMax, etaMin } = this;
+    const lrs = this.groupLrs();
+    if (t === 0) return lrs;
+    if (this.stepCount === 1 && t > 0) {
+      // Resumed at lastEpoch > 0: no previous lr to chain from, so use the closed form.
+      return this.baseLrs.map((base) => etaMin + (base - etaMin) * (1 + Math.cos(t * Math.PI / TMax)) / 2);
+    }
+    if ((t - 1 - TMax) % (2 * TMax) === 0) {
+      return lrs.map((lr, i) => lr + (this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / TMax)) / 2);
+    }
+    return lrs.map((lr) => (1 + Math.cos(Math.PI * t / TMax)) / (1 + Math.cos(Math.PI * (t - 1) / TMax)) * (lr - etaMin) + etaMin);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => this.etaMin + (base - this.etaMin) * (1 + Math.cos(Math.PI * this.lastEpoch / this.TMax)) / 2);
+  }
+}
+
+// ---- LinearLR ----------------------------------------------------------------------------------------------------
+
+export interface LinearLROptions {
+  /** Factor of the base lr at step 0, in (0, 1]. Default 1/3. */
+  startFactor?: number;
+  /** Factor of the base lr from step totalIters on, in [0, 1]. Default 1. */
+  endFactor?: number;
+  /** Steps over which the factor moves linearly from startFactor to endFactor. Default 5. */
+  totalIters?: number;
+  lastEpoch?: number;
+}
+
+/** lr = baseLr · (s + (e − s) · min(epoch, totalIters) / totalIters): a linear warm-up (or decay). */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+
+  constructor(optimizer: AnyOptimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 }: LinearLROptions = {}) {
+    super(optimizer, lastEpoch);
+    if (!(startFactor > 0 && startFactor <= 1)) throw new RangeError(`LinearLR: startFactor must be in (0, 1], got ${startFactor}`);
+    if (!(endFactor >= 0 && endFactor <= 1)) throw new RangeError(`LinearLR: endFactor must be in [0, 1], got ${endFactor}`);
+    checkPositiveInt("LinearLR", "totalIters", totalIters);
+    this.startFactor = startFactor;
+    this.endFactor = endFactor;
+    this.totalIters = totalIters;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { lastEpoch: t, startFactor: s, endFactor: e, totalIters: n } = this;
+    if (t === 0) return this.groupLrs().map((lr) => lr * s);
+    if (t > n) return this.groupLrs();
+    // The ratio of factor(t) to factor(t − 1), so the chain multiplies out to the closed form.
+    return this.groupLrs().map((lr) => lr * (1 + (e - s) / (n * s + (t - 1) * (e - s))));
+  }
+
+  protected override closedFormLr(): number[] {
+    const { startFactor: s, endFactor: e, totalIters: n } = this;
+    return this.baseLrs.map((base) => base * (s + (e - s) * Math.min(n, this.lastEpoch) / n));
+  }
+}
+
+// ---- SequentialLR ------------------------------------------------------------------------------------------------
+
+export interface SequentialLROptions {
+  /** The schedulers to run one after another, all built on this optimizer. */
+  schedulers: readonly LRScheduler[];
+  /** The steps at which the next scheduler takes over (one fewer than schedulers, increasing). */
+  milestones: readonly number[];
+  lastEpoch?: number;
+}
+
+/**
+ * Runs schedulers[0] until milestones[0], then schedulers[1] until milestones[1], and so on. At a milestone the
+ * next scheduler restarts from its own step 0 (closed form), so its schedule is counted from the milestone.
+ * Construction undoes the initial step the given schedulers took and restores every group's initialLr, as
+ * PyTorch's SequentialLR does. warmupCosineLR() builds the usual warm-up-then-cosine case.
+ */
+export class SequentialLR extends LRScheduler {
+  readonly schedulers: LRScheduler[];
+  milestones: number[];
+
+  constructor(optimizer: AnyOptimizer, { schedulers, milestones, lastEpoch = -1 }: SequentialLROptions) {
+    super(optimizer, -1);
+    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new Error("SequentialLR: schedulers must be a non-empty array of schedulers");
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== optimizer) throw new Error(`SequentialLR: schedulers[${i}] was built on a different optimizer; all must share the one given`);
+    });
+    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
+      throw new Error(`SequentialLR: expected ${schedulers.length - 1} milestone(s) for ${schedulers.length} schedulers, got ${JSON.stringify(milestones)}`);
+    }
+    for (let i = 1; i < milestones.length; i++) {
+      if (!(milestones[i] > milestones[i - 1])) throw new Error(`SequentialLR: milestones must be increasing, got ${JSON.stringify(milestones)}`);
+    }
+    this.schedulers = schedulers.slice();
+    this.milestones = milestones.slice();
+    this.lastEpoch = lastEpoch + 1;
+    for (const group of optimizer.paramGroups) group.lr = group.initialLr!;
+    for (const s of this.schedulers) s.lastEpoch -= 1;
+    this.schedulers[0].initialStep();
+    this.lastLr = this.schedulers[0].getLastLr();
+  }
+
+  protected getLr(): number[] {
+    return this.groupLrs();
+  }
+
+  override step(): void {
+    this.lastEpoch += 1;
+    const idx = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    const scheduler = this.schedulers[idx];
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) scheduler.step(0);
+    else scheduler.step();
+    this.lastLr = scheduler.getLastLr();
+  }
+
+  override stateDict(): SchedulerStateDict {
+    const out: SchedulerStateDict = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== "optimizer" && key !== "schedulers") out[key] = structuredClone(value);
+    }
+    out.schedulers = this.schedulers.map((s) => s.stateDict());
+    return out;
+  }
+
+  override loadStateDict(dict: SchedulerStateDict): void {
+    const { schedulers, ...rest } = dict;
+    super.loadStateDict(rest);
+    if (Array.isArray(schedulers)) {
+      if (schedulers.length !== this.schedulers.length) throw new Error(`SequentialLR.loadStateDict: ${schedulers.length} scheduler states for ${this.schedulers.length} schedulers`);
+      schedulers.forEach((s, i) => this.schedulers[i].loadStateDict(s as SchedulerStateDict));
+    }
+  }
+}
+
+export interface WarmupCosineOptions {
+  /** Steps of linear warm-up, from startFactor · lr to lr. */
+  warmupIters: number;
+  /** Steps in all: the cosine runs from lr at step warmupIters down to etaMin at step totalIters. */
+  totalIters: number;
+  /** Factor of lr at step 0. Default 1/3, LinearLR's default. */
+  startFactor?: number;
+  /** The lr the cosine ends at. Default 0. */
+  etaMin?: number;
+}
+
+/**
+ * Linear warm-up then cosine annealing, exactly PyTorch's composition
+ *   SequentialLR(opt, [LinearLR(opt, startFactor, 1, warmupIters), CosineAnnealingLR(opt, totalIters − warmupIters, etaMin)],
+ *                milestones = [warmupIters]):
+ * lr_t = lr · (s + (1 − s) t / warmupIters) for t < warmupIters, then
+ * lr_t = etaMin + (lr − etaMin)(1 + cos(π (t − warmupIters) / (totalIters − warmupIters))) / 2.
+ */
+export function warmupCosineLR(optimizer: AnyOptimizer, { warmupIters, totalIters, startFactor = 1 / 3, etaMin = 0 }: WarmupCosineOptions): SequentialLR {
+  checkPositiveInt("warmupCosineLR", "warmupIters", warmupIters);
+  if (!Number.isInteger(totalIters) || totalIters <= warmupIters) {
+    throw new RangeError(`warmupCosineLR: totalIters must be an integer greater than warmupIters (${warmupIters}), got ${totalIters}`);
+  }
+  const warmup = new LinearLR(optimizer, { startFactor, endFactor: 1, totalIters: warmupIters });
+  const cosine = new CosineAnnealingLR(optimizer, { TMax: totalIters - warmupIters, etaMin });
+  return new SequentialLR(optimizer, { schedulers: [warmup, cosine], milestones: [warmupIters] });
+}
+
+// ---- ReduceLROnPlateau -------------------------------------------------------------------------------------------
+
+export interface ReduceLROnPlateauOptions {
+  /** "min": the metric should fall (a loss); "max": it should rise (an accuracy). Default "min". */
+  mode?: "min" | "max";
+  /** new lr = lr · factor. Default 0.1. */
+  factor?: number;
+  /** Steps with no improvement tolerated; lr drops on the next one. Default 10. */
+  patience?: number;
+  /** How much better than the best a metric must be to count as an improvement. Default 1e-4. */
+  threshold?: number;
+  /** "rel": better than best · (1 ∓ threshold); "abs": better than best ∓ threshold. Default "rel". */
+  thresholdMode?: "rel" | "abs";
+  /** Steps after a reduction during which bad steps are not counted. Default 0. */
+  cooldown?: number;
+  /** Lower bound on lr: one for all groups or one per group. Default 0. */
+  minLr?: number | readonly number[];
+  /** A reduction smaller than eps is skipped. Default 1e-8. */
+  eps?: number;
+}
+
+/**
+ * Reduces each group's lr by factor when a metric has not improved for more than `patience` steps:
+ *   step(metric): if metric is better than best (by threshold): best <- metric, bad <- 0, else bad <- bad + 1;
+ *                 while cooling down, bad <- 0;
+ *                 if bad > patience: lr <- max(lr · factor, minLr) (if that moves it by more than eps),
+ *                                    start the cooldown, bad <- 0.
+ */
+export class ReduceLROnPlateau {
+  readonly optimizer: AnyOptimizer;
+  mode: "min" | "max";
+  factor: number;
+  patience: number;
+  threshold: number;
+  thresholdMode: "rel" | "abs";
+  cooldown: number;
+  minLrs: number[];
+  eps: number;
+  /** The best metric seen (Infinity, or -Infinity in max mode, before the first step). */
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  lastEpoch = 0;
+  protected lastLr: number[];
+
+  constructor(optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
+    const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+    if (optimizer === null || typeof optimizer !== "object" || !Array.isArray(optimizer.paramGroups)) {
+      throw new TypeError(`ReduceLROnPlateau: expected an Optimizer, got ${optimizer === null ? "null" : typeof optimizer}`);
+    }
+    if (mode !== "min" && mode !== "max") throw new Error(`ReduceLROnPlateau: mode must be "min" or "max", got ${JSON.stringify(mode)}`);
+    if (thresholdMode !== "rel" && thresholdMode !== "abs") throw new Error(`ReduceLROnPlateau: thresholdMode must be "rel" or "abs", got ${JSON.stringify(thresholdMode)}`);
+    if (!(factor < 1) || !(factor >= 0)) throw new RangeError(`ReduceLROnPlateau: factor must be in [0, 1) (new lr = lr · factor), got ${factor}`);
+    if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`ReduceLROnPlateau: patience must be an integer >= 0, got ${patience}`);
+    if (!Number.isInteger(cooldown) || cooldown < 0) throw new RangeError(`ReduceLROnPlateau: cooldown must be an integer >= 0, got ${cooldown}`);
+    checkFinite("ReduceLROnPlateau", "threshold", threshold);
+    checkFinite("ReduceLROnPlateau", "eps", eps);
+    const groups = optimizer.paramGroups.length;
+    if (Array.isArray(minLr)) {
+      if (minLr.length !== groups) throw new Error(`ReduceLROnPlateau: expected ${groups} minLr values (one per parameter group), got ${minLr.length}`);
+      this.minLrs = minLr.slice();
+    } else {
+      this.minLrs = new Array<number>(groups).fill(minLr as number);
+    }
+    this.optimizer = optimizer;
+    this.mode = mode;
+    this.factor = factor;
+    this.patience = patience;
+    this.threshold = threshold;
+    this.thresholdMode = thresholdMode;
+    this.cooldown = cooldown;
+    this.eps = eps;
+    this.best = this.modeWorse();
+    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  private modeWorse(): number {
+    return this.mode === "min" ? Infinity : -Infinity;
+  }
+
+  get inCooldown(): boolean {
+    return this.cooldownCounter > 0;
+  }
+
+  /** Whether a is an improvement on best under the mode and threshold. */
+  isBetter(a: number, best: number): boolean {
+    if (this.mode === "min" && this.thresholdMode === "rel") return a < best * (1 - this.threshold);
+    if (this.mode === "min") return a < best - this.threshold;
+    if (this.thresholdMode === "rel") return a > best * (this.threshold + 1);
+    return a > best + this.threshold;
+  }
+
+  /** Records this step's metric (a number or a one-element tensor) and reduces lr if it has plateaued. */
+  step(metric: number | Tensor): void {
+    const current = metric instanceof Tensor ? metric.item() : metric;
+    if (typeof current !== "number") throw new TypeError(`ReduceLROnPlateau.step: expected the metric as a number or a one-element Tensor, got ${typeof metric}`);
+    this.lastEpoch += 1;
+    if (this.isBetter(current, this.best)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs += 1;
+    }
+    if (this.inCooldown) {
+      this.cooldownCounter -= 1;
+      this.numBadEpochs = 0; // bad steps during the cooldown do not count
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.reduceLr();
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  private reduceLr(): void {
+    this.optimizer.paramGroups.forEach((group, i) => {
+      const oldLr = group.lr;
+      const newLr = Math.max(oldLr * this.factor, this.minLrs[i]);
+      if (oldLr - newLr > this.eps) group.lr = newLr;
+    });
+  }
+
+  getLastLr(): number[] {
+    return this.lastLr.slice();
+  }
+
+  stateDict(): SchedulerStateDict {
+    const out: SchedulerStateDict = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== "optimizer") out[key] = structuredClone(value);
+    }
+    return out;
+  }
+
+  loadStateDict(dict: SchedulerStateDict): void {
+    for (const [key, value] of Object.entries(dict)) {
+      if (key === "optimizer") continue;
+      if (!(key in this)) throw new Error(`ReduceLROnPlateau.loadStateDict: unknown field "${key}"`);
+      (this as Record<string, unknown>)[key] = structuredClone(value);
+    }
+  }
+}
