@@ -1,0 +1,197 @@
+// Square float32 matmul: Axon (every registered backend) beside TensorFlow.js (cpu and wasm backends) and, when
+// Debian's python3 has torch, PyTorch, all in one run. For each size the in-process contenders are interleaved
+// rep by rep (see bench/harness.ts), then PyTorch runs the same size in a child process.
+//
+//   npm run bench:matmul                 sizes 128, 256, 512, 1024
+//   npm run bench:matmul -- --big        adds 2048 (slow: minutes for the reference backend and tfjs-cpu)
+//   npm run bench:matmul -- --sizes=64,300 --no-torch --no-tfjs --torch-threads=1
+//
+// Prints a markdown table and writes it to bench/results/matmul.md.
+
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as ax from "../src/index.js";
+import {
+  BENCH_DIR, environment, fmt, interleaved, markdownTable, parseFlags, stats, writeResults,
+  type Contender, type Stats,
+} from "./harness.js";
+
+const flags = parseFlags();
+const sizes = typeof flags.get("sizes") === "string"
+  ? (flags.get("sizes") as string).split(",").map(Number)
+  : [128, 256, 512, 1024, ...(flags.has("big") ? [2048] : [])];
+const torchThreads = Number(flags.get("torch-threads") ?? 2);
+const PYTHON = "/usr/bin/python3";
+
+// ---- peers --------------------------------------------------------------------------------------------------
+// TensorFlow.js is optional: the benchmark still runs Axon alone if it is not installed.
+type Tf = typeof import("@tensorflow/tfjs");
+let tf: Tf | null = null;
+let wasmNote = "";
+if (!flags.has("no-tfjs")) {
+  try {
+    // tfjs greets Node users (on first use of a backend) with advice to install tfjs-node; noise here.
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      tf = await import("@tensorflow/tfjs");
+      await tf.setBackend("cpu");
+      tf.tensor([0]).dispose(); // the greeting comes with the first tensor the cpu backend stores
+    } finally {
+      console.warn = warn;
+    }
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    // No network: load the .wasm binaries from node_modules. In Node, tfjs-backend-wasm reads a path prefix
+    // with fs, so this must be a directory path ending in "/", not a file:// URL.
+    const require = createRequire(import.meta.url);
+    wasm.setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/");
+    if (await tf.setBackend("wasm")) {
+      const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+      const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+      wasmNote = `${simd ? "SIMD" : "no SIMD"}, ${threads ? `${wasm.getThreadsCount()} threads` : "1 thread"}`;
+    }
+  } catch (e) {
+    console.error(`tfjs unavailable, skipping it: ${(e as Error).message}`);
+    tf = null;
+  }
+}
+
+function torchVersion(): string | null {
+  if (flags.has("no-torch")) return null;
+  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+const torch = torchVersion();
+
+/** PyTorch's samples for one size, from a child process (its own warm-up inside). */
+function torchSamples(n: number, reps: number): Stats | null {
+  const r = spawnSync(PYTHON, [join(BENCH_DIR, "matmul_torch.py"), String(torchThreads), String(n), String(reps)], {
+    encoding: "utf8", timeout: 600_000,
+  });
+  if (r.status !== 0) {
+    console.error(`torch run failed for n=${n}: ${r.stderr.trim().split("\n").pop()}`);
+    return null;
+  }
+  return stats(JSON.parse(r.stdout.trim().split("\n").pop()!).samples_ms);
+}
+
+// ---- one size -------------------------------------------------------------------------------------------------
+const axonNames = ax.listBackends();
+const columns = [
+  ...axonNames.map((b) => `axon:${b}`),
+  ...(tf ? ["tfjs-cpu", `tfjs-wasm`] : []),
+  ...(torch ? ["torch"] : []),
+];
+const results = new Map<number, Map<string, Stats>>();
+const checks: string[] = [];
+
+function randomData(n: number, seed: number): Float32Array {
+  const g = new ax.Generator(seed);
+  const x = new Float32Array(n * n);
+  for (let i = 0; i < x.length; i++) x[i] = g.normal();
+  return x;
+}
+
+for (const n of sizes) {
+  const aData = randomData(n, 2 * n), bData = randomData(n, 2 * n + 1);
+  const contenders: Contender[] = [];
+  const outputs = new Map<string, () => Float32Array>();
+
+  const A = ax.tensor(aData).reshape([n, n]), B = ax.tensor(bData).reshape([n, n]);
+  for (const name of axonNames) {
+    contenders.push({ name: `axon:${name}`, before: () => ax.setBackend(name), run: () => ax.matmul(A, B) });
+    outputs.set(`axon:${name}`, () => { ax.setBackend(name); return ax.matmul(A, B).toTypedArray() as Float32Array; });
+  }
+  const disposers: (() => void)[] = [];
+  if (tf) {
+    const t = tf;
+    for (const [label, backend] of [["tfjs-cpu", "cpu"], ["tfjs-wasm", "wasm"]] as const) {
+      // Each backend gets its own input tensors, created while it is active, so no rep pays for moving data.
+      await t.setBackend(backend);
+      const ta = t.tensor2d(aData, [n, n]), tb = t.tensor2d(bData, [n, n]);
+      disposers.push(() => { ta.dispose(); tb.dispose(); });
+      const once = () => { const c = t.matMul(ta, tb); const d = c.dataSync() as Float32Array; c.dispose(); return d; };
+      contenders.push({ name: label, before: () => t.setBackend(backend), run: once });
+      outputs.set(label, () => { void t.setBackend(backend); return once(); });
+    }
+  }
+
+  process.stderr.write(`n=${n}: ${contenders.map((c) => c.name).join(", ")}${torch ? ", torch" : ""} ... `);
+  const flop = 2 * n ** 3;
+  const targetMs = n >= 1024 ? 8000 : 2500;
+  const measured = await interleaved(contenders, { warmup: 2, targetMs, minReps: n >= 2048 ? 3 : 5, maxReps: 30 });
+  if (torch) {
+    const ref = [...measured.values()][0];
+    const reps = Math.max(5, Math.min(30, ref.samples.length * 2));
+    const s = torchSamples(n, reps);
+    if (s) measured.set("torch", s);
+  }
+  results.set(n, measured);
+
+  // Sanity: every in-process contender computes the same product (float32 outputs, float32-level agreement).
+  const [first, ...rest] = [...outputs];
+  const want = first[1]();
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  for (const [label, get] of rest) {
+    const got = get();
+    let err = 0;
+    for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]));
+    checks.push(`n=${n}: max |${first[0]} - ${label}| / max |C| = ${(err / scale).toExponential(1)}`);
+  }
+  for (const d of disposers) d();
+  process.stderr.write(columns.map((c) => `${c} ${fmt(flop / (measured.get(c)?.median ?? NaN) / 1e6)}`).join(", ") + " GFLOPS\n");
+}
+
+// ---- report ---------------------------------------------------------------------------------------------------
+const gflops = (n: number, ms: number) => (2 * n ** 3) / ms / 1e6;
+const label = (c: string) =>
+  c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c === "torch" ? `torch ${torch} (${torchThreads} threads)` : c;
+
+const mainRows = sizes.map((n) => [String(n), ...columns.map((c) => {
+  const s = results.get(n)!.get(c);
+  // GFLOPS is inverse in time: the fastest rep (min ms) gives the max GFLOPS.
+  return s ? `${fmt(gflops(n, s.median))} (${fmt(gflops(n, s.max))}–${fmt(gflops(n, s.min))})` : "-";
+})]);
+const peers = columns.filter((c) => !c.startsWith("axon:"));
+const ratioHeader = axonNames.flatMap((a) => peers.map((p) => `${a} ÷ ${p}`));
+const ratioRows = sizes.map((n) => [String(n), ...axonNames.flatMap((a) => peers.map((p) => {
+  const x = results.get(n)!.get(`axon:${a}`), y = results.get(n)!.get(p);
+  return x && y ? `${fmt(y.median / x.median)}x` : "-";
+}))]);
+const timeRows = sizes.map((n) => [String(n), ...columns.map((c) => {
+  const s = results.get(n)!.get(c);
+  return s ? `${fmt(s.median, s.median < 10 ? 3 : 1)} (${s.samples.length})` : "-";
+})]);
+
+const report = [
+  "# Square float32 matmul",
+  "",
+  ...environment([
+    tf ? `tfjs: ${tf.version.tfjs}; wasm backend: ${wasmNote}` : "tfjs: not run",
+    torch ? `torch: ${torch}, torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
+    "axon and tfjs run on one thread of the Node main thread, interleaved rep by rep",
+  ]).map((l) => `- ${l}`),
+  "",
+  "## GFLOPS (2·n³ / time): median (min–max)",
+  "",
+  markdownTable(["n", ...columns.map(label)], mainRows),
+  "",
+  "## Axon relative to each peer (median GFLOPS ratio; above 1x Axon is faster)",
+  "",
+  markdownTable(["n", ...ratioHeader], ratioRows),
+  "",
+  "## Median milliseconds per matmul (reps)",
+  "",
+  markdownTable(["n", ...columns], timeRows),
+  "",
+  "## Agreement",
+  "",
+  ...checks.map((c) => `- ${c}`),
+  "",
+].join("\n");
+
+console.log(report);
+const path = writeResults("matmul.md", report);
+console.error(`wrote ${path}`);
