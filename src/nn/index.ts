@@ -1,2 +1,19 @@
-// Filled in by the nn module.
-export {};
+// nn: modules (layers that hold parameters), their functional forms, losses and initialisers, with PyTorch's
+// names (camelCase), defaults, parameter shapes and state-dict keys.
+
+export { Module, type AnyModule, type StateDict, type StateDictOptions, type LoadStateDictOptions, type LoadStateDictResult } from "./module.js";
+export { Parameter, parameter } from "./parameter.js";
+export { Sequential, ModuleList } from "./container.js";
+export { Linear, Identity, type LinearOptions } from "./linear.js";
+export { Flatten, Unflatten } from "./flatten.js";
+export { Dropout } from "./dropout.js";
+export { Embedding, type EmbeddingOptions } from "./embedding.js";
+export {
+  Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, SiLU, Softplus, Mish, Hardtanh, ReLU6, Hardsigmoid, Hardswish,
+  Softmax, LogSoftmax,
+} from "./activation.js";
+export {
+  MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
+} from "./loss.js";
+export * as functional from "./functional/index.js";
+export * as init from "./init.js";

@@ -1,0 +1,21 @@
+// Dropout: zeroes each element with probability p in training mode (scaling the rest by 1/(1-p)); the identity in
+// evaluation mode. The masks come from the global generator, so manualSeed() reproduces them.
+
+import type { Tensor } from "../tensor/tensor.js";
+import { Module } from "./module.js";
+import { checkDropoutP, dropout } from "./functional/dropout.js";
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    checkDropoutP("Dropout", p);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}

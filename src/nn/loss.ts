@@ -1,0 +1,93 @@
+// Loss modules: the functions of functional/loss.ts with their options fixed at construction, called as
+// loss.call(input, target). Class weights are buffers (so they follow the model's dtype and appear in the state
+// dict, as in PyTorch).
+
+import type { Tensor } from "../tensor/tensor.js";
+import { Module } from "./module.js";
+import * as L from "./functional/loss.js";
+
+type Reduction = L.Reduction;
+
+abstract class Loss extends Module<[Tensor, Tensor]> {
+  readonly reduction: Reduction;
+  constructor(reduction: Reduction = "mean") {
+    super();
+    if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") throw new TypeError(`${new.target.name}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
+    this.reduction = reduction;
+  }
+  abstract override forward(input: Tensor, target: Tensor): Tensor;
+  override extraRepr(): string { return this.reduction === "mean" ? "" : `reduction="${this.reduction}"`; }
+}
+
+export class MSELoss extends Loss {
+  constructor(opts: L.ReductionOptions = {}) { super(opts.reduction); }
+  override forward(input: Tensor, target: Tensor): Tensor { return L.mseLoss(input, target, { reduction: this.reduction }); }
+}
+
+export class L1Loss extends Loss {
+  constructor(opts: L.ReductionOptions = {}) { super(opts.reduction); }
+  override forward(input: Tensor, target: Tensor): Tensor { return L.l1Loss(input, target, { reduction: this.reduction }); }
+}
+
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor(opts: L.HuberLossOptions = {}) { super(opts.reduction); this.delta = opts.delta ?? 1; }
+  override forward(input: Tensor, target: Tensor): Tensor { return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
+}
+
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+  constructor(opts: L.SmoothL1LossOptions = {}) { super(opts.reduction); this.beta = opts.beta ?? 1; }
+  override forward(input: Tensor, target: Tensor): Tensor { return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
+}
+
+export class BCELoss extends Loss {
+  declare weight: Tensor | null;
+  constructor(opts: L.BinaryCrossEntropyOptions = {}) { super(opts.reduction); this.registerBuffer("weight", opts.weight ?? null); }
+  override forward(input: Tensor, target: Tensor): Tensor { return L.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight }); }
+}
+
+export class BCEWithLogitsLoss extends Loss {
+  declare weight: Tensor | null;
+  declare posWeight: Tensor | null;
+  constructor(opts: L.BinaryCrossEntropyWithLogitsOptions = {}) {
+    super(opts.reduction);
+    this.registerBuffer("weight", opts.weight ?? null);
+    this.registerBuffer("posWeight", opts.posWeight ?? null);
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
+  }
+}
+
+export class NLLLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly ignoreIndex: number;
+  constructor(opts: L.NllLossOptions = {}) {
+    super(opts.reduction);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.registerBuffer("weight", opts.weight ?? null);
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex });
+  }
+}
+
+export class CrossEntropyLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+  constructor(opts: L.CrossEntropyOptions = {}) {
+    super(opts.reduction);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
+    if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1)) throw new RangeError(`CrossEntropyLoss: labelSmoothing must be between 0 and 1, got ${this.labelSmoothing}`);
+    this.registerBuffer("weight", opts.weight ?? null);
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.crossEntropy(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing });
+  }
+  override extraRepr(): string {
+    return [super.extraRepr(), this.labelSmoothing > 0 ? `labelSmoothing=${this.labelSmoothing}` : ""].filter(Boolean).join(", ");
+  }
+}
