@@ -35,3 +35,13 @@ export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, MatmulParams } from ".
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
+
+export {
+  fit, evaluate, predict, EarlyStopping, defaultAccuracy,
+  type FitOptions, type History, type EpochLogs, type BatchLogs, type Callback, type TrainableModel,
+} from "./train/fit.js";
+export { summary, type ModelSummary, type LayerSummary } from "./train/summary.js";
+export { Perceptron, XOR_PROOF, type PerceptronFitOptions, type PerceptronHistory } from "./models/perceptron.js";
+export { mlp, buildModel, type ModelSpec, type MlpSpec, type PerceptronSpec } from "./models/zoo.js";
+export { serializeSafetensors, parseSafetensors, SafetensorsError } from "./io/safetensors.js";
+export { serializeModel, parseModel, type SavedModel, type InputInfo } from "./io/model.js";

@@ -5,3 +5,4 @@ export { readIdx } from "./data/node/idx.js";
 export { readCsv } from "./data/node/csv.js";
 export { mnist } from "./data/node/mnist.js";
 export { fashionMnist, FASHION_MNIST_DIR, type IdxSplits } from "./data/node/fashion_mnist.js";
+export { save, load, loadAsync, saveModel, loadModel, writeFileAtomic } from "./io/file.js";

@@ -5,6 +5,8 @@ import { promises as fs, openSync, writeSync, fsyncSync, closeSync, renameSync, 
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { parseSafetensors, serializeSafetensors, SafetensorsError, type Safetensors, type TensorDict } from "./safetensors.js";
+import { parseModel, serializeModel, type InputInfo, type SavedModel } from "./model.js";
+import type { ModelSpec } from "../models/zoo.js";
 
 /** Writes `bytes` to `file` atomically. */
 export function writeFileAtomic(file: string, bytes: Uint8Array): void {
@@ -54,5 +56,25 @@ export async function loadAsync(file: string): Promise<Safetensors> {
   } catch (e) {
     if (e instanceof SafetensorsError) throw new SafetensorsError(`${file}: ${e.message}`);
     throw e;
+  }
+}
+
+/** Saves a model with its architecture and input description, atomically. */
+export function saveModel(file: string, model: Parameters<typeof serializeModel>[0], spec: ModelSpec, input: InputInfo, metrics: Record<string, number> = {}): void {
+  writeFileAtomic(file, serializeModel(model, spec, input, metrics));
+}
+
+/** Loads a model saved by saveModel (or `axon train`) and rebuilds it; errors name the file. */
+export function loadModel(file: string): SavedModel {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new Error(`cannot read model file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return parseModel(bytes);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
   }
 }

@@ -7,13 +7,19 @@
 //
 // If some line (hyperplane) separates the two classes, this stops making mistakes after finitely many updates
 // (Novikoff's convergence theorem). If none does, as for XOR, it never stops: some sample is always wrong.
-// The weights are stored as weight [1, in] and bias [1], the shapes of a PyTorch Linear(in, 1), so a saved
-// perceptron is readable elsewhere.
+//
+// With C > 1 outputs it is the multi-class perceptron: one weight row per class, the prediction is the class with
+// the largest weighted sum, and a mistake moves the true class's row toward x and the predicted one's away:
+//     w[y] <- w[y] + lr * x,   w[y_hat] <- w[y_hat] - lr * x   (and the same for the biases)
+//
+// The weights are stored as weight [C, in] and bias [C], the shapes of a PyTorch Linear(in, C), so a saved
+// perceptron is readable elsewhere. Training runs sample by sample on plain arrays: the rule is inherently
+// sequential, and one tensor op per sample would spend its time in overhead.
 
-import { noGrad } from "../autograd/grad_mode.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { ShapeError, fmt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { noGrad } from "../autograd/grad_mode.js";
 import { zeros } from "../ops/creation.js";
 
 export interface PerceptronFitOptions {
@@ -36,72 +42,98 @@ export interface PerceptronHistory {
 
 export class Perceptron {
   readonly inFeatures: number;
+  /** 1: a binary perceptron with a step output; C > 1: the multi-class perceptron over C classes. */
+  readonly outFeatures: number;
   weight: Tensor;
   bias: Tensor;
 
-  constructor(inFeatures: number) {
+  constructor(inFeatures: number, outFeatures = 1) {
     if (!Number.isInteger(inFeatures) || inFeatures <= 0) throw new RangeError(`Perceptron: inFeatures must be a positive integer, got ${inFeatures}`);
+    if (!Number.isInteger(outFeatures) || outFeatures <= 0 || outFeatures === 2) {
+      throw new RangeError(`Perceptron: outFeatures must be 1 (binary, 0/1 targets) or the number of classes >= 3, got ${outFeatures}`);
+    }
     this.inFeatures = inFeatures;
-    this.weight = zeros([1, inFeatures]);
-    this.bias = zeros([1]);
+    this.outFeatures = outFeatures;
+    this.weight = zeros([outFeatures, inFeatures]);
+    this.bias = zeros([outFeatures]);
   }
 
-  /** The threshold theta the weighted sum must exceed to fire: the negated bias. */
+  /** The threshold theta the weighted sum must exceed to fire: the negated bias (binary perceptron). */
   get threshold(): number {
+    if (this.outFeatures !== 1) throw new Error("Perceptron.threshold: only a binary perceptron (outFeatures 1) has one threshold");
     return -this.bias.item();
   }
 
   private checkInput(x: Tensor): Tensor {
-    const x2 = x.ndim === 1 ? x.unsqueeze(0) : x;
+    // One sample [in], a batch [N, in], or a batch of images [N, ...] whose sample size is `in` (flattened).
+    const x2 = x.ndim === 1 ? x.unsqueeze(0) : x.ndim > 2 && x.numel() / x.shape[0] === this.inFeatures ? x.reshape([x.shape[0], -1]) : x;
     if (x2.ndim !== 2 || x2.shape[1] !== this.inFeatures) throw new ShapeError(`Perceptron: expected input [N, ${this.inFeatures}], got ${fmt(x.shape)}`);
     return x2.float();
   }
 
-  /** The weighted sums w . x + b, shape [N]. */
+  /** The weighted sums w . x + b: shape [N] for a binary perceptron, [N, C] for a multi-class one. */
   netInput(x: Tensor): Tensor {
-    return noGrad(() => this.checkInput(x).matmul(this.weight.t()).add(this.bias).reshape([-1]));
+    return noGrad(() => {
+      const z = this.checkInput(x).matmul(this.weight.t()).add(this.bias);
+      return this.outFeatures === 1 ? z.reshape([-1]) : z;
+    });
   }
 
-  /** Fires (1) or not (0) for each row of x: float32 [N]. */
+  /** Binary: fires (1) or not (0) for each row of x, float32 [N]. Multi-class: the class scores [N, C]. */
   forward(x: Tensor): Tensor {
-    return noGrad(() => this.netInput(x).gt(0).float());
+    return this.outFeatures === 1 ? noGrad(() => this.netInput(x).gt(0).float()) : this.netInput(x);
   }
 
+  /** The predicted label of each row: 0/1 float32 [N] (binary) or the class index, int32 [N]. */
   predict(x: Tensor): Tensor {
-    return this.forward(x);
+    return this.outFeatures === 1 ? this.forward(x) : noGrad(() => this.netInput(x).argmax(1));
   }
 
-  /** Trains with the perceptron rule; targets are 0/1 (or booleans), shape [N]. */
+  /** Trains with the perceptron rule. Targets, shape [N]: 0/1 (binary) or class indices 0..C-1 (multi-class). */
   fit(x: Tensor, y: Tensor, opts: PerceptronFitOptions = {}): PerceptronHistory {
     const { epochs = 100, lr = 1, shuffle = false, generator = defaultGenerator, onEpoch } = opts;
-    const xs = this.checkInput(x);
-    const n = xs.shape[0];
+    const xs = this.checkInput(x).contiguous().toTypedArray() as Float32Array;
+    const n = xs.length / this.inFeatures, d = this.inFeatures, c = this.outFeatures;
     if (y.numel() !== n) throw new ShapeError(`Perceptron.fit: ${n} samples but ${y.numel()} targets (shape ${fmt(y.shape)})`);
-    const targets = Array.from(y.reshape([-1]).float().toTypedArray());
-    if (targets.some((t) => t !== 0 && t !== 1)) throw new RangeError("Perceptron.fit: targets must be 0 or 1");
-    const rows = Array.from({ length: n }, (_, i) => xs.select(0, i));
+    const targets = Array.from(y.reshape([-1]).toTypedArray(), Number);
+    if (c === 1 && targets.some((t) => t !== 0 && t !== 1)) throw new RangeError("Perceptron.fit: targets must be 0 or 1");
+    if (c > 1 && targets.some((t) => !Number.isInteger(t) || t < 0 || t >= c)) throw new RangeError(`Perceptron.fit: targets must be class indices in 0..${c - 1}`);
+    // Work on float64 copies; write back as float32 at the end.
+    const w = Float64Array.from(this.weight.contiguous().toTypedArray() as Float32Array);
+    const b = Float64Array.from(this.bias.toTypedArray() as Float32Array);
+    const score = (k: number, row: number): number => {
+      let s = b[k];
+      for (let j = 0, wo = k * d, xo = row * d; j < d; j++) s += w[wo + j] * xs[xo + j];
+      return s;
+    };
+    const move = (k: number, row: number, step: number): void => {
+      for (let j = 0, wo = k * d, xo = row * d; j < d; j++) w[wo + j] += step * xs[xo + j];
+      b[k] += step;
+    };
     const history: PerceptronHistory = { mistakes: [], converged: false };
-    noGrad(() => {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        const order = Array.from({ length: n }, (_, i) => i);
-        if (shuffle) for (let i = n - 1; i > 0; i--) { const j = generator.int(0, i + 1); [order[i], order[j]] = [order[j], order[i]]; }
-        let mistakes = 0;
-        for (const i of order) {
-          const fired = rows[i].matmul(this.weight.reshape([-1])).add(this.bias).item() > 0 ? 1 : 0;
-          const error = targets[i] - fired; // -1, 0 or +1
-          if (error === 0) continue;
-          mistakes++;
-          this.weight.add_(rows[i].mul(lr * error).unsqueeze(0));
-          this.bias.add_(lr * error);
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (shuffle) for (let i = n - 1; i > 0; i--) { const j = generator.int(0, i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+      let mistakes = 0;
+      for (const i of order) {
+        if (c === 1) {
+          const error = targets[i] - (score(0, i) > 0 ? 1 : 0); // -1, 0 or +1
+          if (error !== 0) { mistakes++; move(0, i, lr * error); }
+          continue;
         }
-        history.mistakes.push(mistakes);
-        onEpoch?.(epoch, mistakes);
-        if (mistakes === 0) {
-          history.converged = true;
-          break;
-        }
+        let best = 0, bestScore = -Infinity;
+        for (let k = 0; k < c; k++) { const s = score(k, i); if (s > bestScore) { bestScore = s; best = k; } }
+        if (best !== targets[i]) { mistakes++; move(targets[i], i, lr); move(best, i, -lr); }
       }
-    });
+      history.mistakes.push(mistakes);
+      onEpoch?.(epoch, mistakes);
+      if (mistakes === 0) {
+        history.converged = true;
+        break;
+      }
+    }
+    this.weight = new Tensor(Float32Array.from(w), [c, d]);
+    this.bias = new Tensor(Float32Array.from(b), [c]);
     return history;
   }
 
@@ -113,11 +145,15 @@ export class Perceptron {
     const get = (k: string) => (dict instanceof Map ? dict.get(k) : dict[k]);
     const w = get("weight"), b = get("bias");
     if (!w || !b) throw new Error('Perceptron.loadStateDict: expected keys "weight" and "bias"');
-    if (w.shape.length !== 2 || w.shape[0] !== 1 || w.shape[1] !== this.inFeatures) throw new ShapeError(`Perceptron.loadStateDict: weight must be [1, ${this.inFeatures}], got ${fmt(w.shape)}`);
-    if (b.numel() !== 1) throw new ShapeError(`Perceptron.loadStateDict: bias must have one element, got ${fmt(b.shape)}`);
+    const c = this.outFeatures;
+    if (w.shape.length !== 2 || w.shape[0] !== c || w.shape[1] !== this.inFeatures) throw new ShapeError(`Perceptron.loadStateDict: weight must be [${c}, ${this.inFeatures}], got ${fmt(w.shape)}`);
+    if (b.numel() !== c) throw new ShapeError(`Perceptron.loadStateDict: bias must have ${c} element(s), got ${fmt(b.shape)}`);
     this.weight = w.float().contiguous().clone().detach();
-    this.bias = b.float().reshape([1]).clone().detach();
+    this.bias = b.float().reshape([c]).clone().detach();
   }
+
+  train(_mode = true): this { return this; }
+  eval(): this { return this; }
 }
 
 /** Why no perceptron can compute XOR, as the demo prints it. */
