@@ -54,3 +54,31 @@ test("perceptron weights have Linear(in, 1) shapes and round-trip through a stat
   assert.throws(() => q.loadStateDict({ weight: ax.zeros([1, 2]), bias: ax.zeros([1]) }), /weight must be \[1, 3\]/);
   assert.throws(() => q.predict(ax.zeros([2, 5])), /expected input \[N, 3\], got \[2,5\]/);
 });
+
+test("the multi-class perceptron keeps one weight row per class and separates three separable clusters", () => {
+  ax.manualSeed(5);
+  const centers = [[0, 4], [4, -2], [-4, -2]];
+  const xs: number[][] = [], ys: number[] = [];
+  centers.forEach((c, k) => {
+    const pts = ax.randn([30, 2]).mul(0.5).toArray() as number[][];
+    for (const [a, b] of pts) { xs.push([a + c[0], b + c[1]]); ys.push(k); }
+  });
+  const x = ax.tensor(xs), y = ax.tensor(ys, { dtype: "int32" });
+  const p = new Perceptron(2, 3);
+  assert.deepEqual(p.weight.shape, [3, 2]);
+  const h = p.fit(x, y, { epochs: 100, shuffle: true });
+  assert.ok(h.converged, `mistakes per epoch: ${h.mistakes.join(" ")}`);
+  assert.deepEqual(Array.from(p.predict(x).toTypedArray()), ys);
+  assert.deepEqual(p.forward(x).shape, [90, 3]);
+  assert.throws(() => p.fit(x, ax.tensor(ys.map((v) => v + 1), { dtype: "int32" })), /class indices in 0\.\.2/);
+  assert.throws(() => new Perceptron(2, 2), /outFeatures must be 1 .* or the number of classes >= 3/);
+  assert.throws(() => p.threshold, /only a binary perceptron/);
+});
+
+test("the multi-class update rule moves the true row toward x and the predicted row away", () => {
+  const p = new Perceptron(2, 3);
+  // All weights start at zero: every score ties at 0 and the first class (0) is predicted; the target is 2.
+  p.fit(ax.tensor([[1, 2]]), ax.tensor([2], { dtype: "int32" }), { epochs: 1, lr: 0.5 });
+  assert.deepEqual(p.weight.toArray(), [[-0.5, -1], [0, 0], [0.5, 1]]);
+  assert.deepEqual(p.bias.toArray(), [-0.5, 0, 0.5]);
+});
