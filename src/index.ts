@@ -25,12 +25,17 @@ export {
   split, chunk, pad, contiguous, clone,
 } from "./ops/movement.js";
 export { indexSelect, gather, scatterAdd, oneHot } from "./ops/indexing.js";
+export {
+  conv1d, conv2d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
+  type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,
+} from "./ops/conv.js";
+export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from "./ops/norm.js";
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad_mode.js";
 export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
 
 export { setBackend, getBackend, listBackends, registerBackend } from "./backend/registry.js";
-export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, MatmulParams } from "./backend/backend.js";
+export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, MatmulParams, Window2d } from "./backend/backend.js";
 
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

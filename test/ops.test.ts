@@ -138,6 +138,11 @@ const NOT_IN_TABLE = new Set([
   "tensor", "zeros", "ones", "full", "zerosLike", "onesLike", "fullLike", "rand", "randn", "randint", "randperm",
   "manualSeed", "view", "contiguous", "clone", "concat", "noGrad", "enableGrad", "isGradEnabled", "setGradEnabled",
   "gradcheck", "setBackend", "getBackend", "listBackends", "registerBackend", "Tensor", "Generator", "ShapeError",
+  // convolution, pooling and normalization: their own table against PyTorch in conv.test.ts (fixtures/conv.json)
+  "conv1d", "conv2d", "convTranspose2d", "maxPool2d", "avgPool2d", "adaptiveAvgPool2d", "batchNorm", "layerNorm",
+  // not tensor ops: training, models and files, tested in fit, summary, zoo, perceptron and safetensors tests
+  "fit", "evaluate", "predict", "EarlyStopping", "defaultAccuracy", "summary", "Perceptron", "mlp", "buildModel",
+  "serializeSafetensors", "parseSafetensors", "SafetensorsError", "serializeModel", "parseModel",
 ]);
 
 // ---- the harness -----------------------------------------------------------------------------------------------

@@ -47,6 +47,30 @@ export interface MatmulParams {
   bBatchStride: number;
 }
 
+/**
+ * The geometry of a 2-D sliding window (convolution or pooling) over a contiguous input [batch, channels, height,
+ * width]. The window at output (oh, ow) reads rows oh*strideH - padH + i*dilationH (i < kernelH) and columns
+ * ow*strideW - padW + j*dilationW (j < kernelW); positions outside the input are padding. padH/padW are the padding
+ * before the first row/column; the padding after is whatever outH/outW imply, so asymmetric ("same" with an even
+ * kernel) and ceil-mode windows need no extra field.
+ */
+export interface Window2d {
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  outH: number;
+  outW: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -78,4 +102,22 @@ export interface Backend {
   gather(x: View, dim: number, index: Int32Array, indexShape: readonly number[], out: TypedArray): void;
   /** The adjoint of gather: out (contiguous, shape `outShape`) at [... index[...] ...] += src[...]. */
   scatterAdd(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void;
+
+  // ---- convolutional networks: convolution is im2col + matmul (its adjoint col2im), average pooling im2col + a
+  // reduction, so only max pooling needs a kernel of its own.
+  /**
+   * Unfolds windows into columns, the batch folded into the column axis:
+   *   out[(c*kernelH + i)*kernelW + j, (b*outH + oh)*outW + ow] = x[b, c, oh*strideH - padH + i*dilationH, ow*strideW - padW + j*dilationW]
+   * with 0 where the position is padding. x is contiguous [batch, channels, height, width]; out is
+   * [channels*kernelH*kernelW, batch*outH*outW] and is written in full.
+   */
+  im2col(x: TypedArray, g: Window2d, out: TypedArray): void;
+  /** The adjoint of im2col: out [batch, channels, height, width] (written in full) gets the sum of every column
+   *  entry that im2col would read from each position; entries that fall on padding are dropped. */
+  col2im(cols: TypedArray, g: Window2d, out: TypedArray): void;
+  /**
+   * Max pooling of contiguous x: out[b, c, oh, ow] = the max over the window's positions inside the input (padding
+   * never wins; NaN propagates), and indices[b, c, oh, ow] = h*width + w of the first maximum (PyTorch's indices).
+   */
+  maxPool2d(x: TypedArray, g: Window2d, out: TypedArray, indices: Int32Array): void;
 }

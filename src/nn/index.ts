@@ -6,7 +6,12 @@ export { Parameter, parameter } from "./parameter.js";
 export { Sequential, ModuleList } from "./container.js";
 export { Linear, Identity, type LinearOptions } from "./linear.js";
 export { Flatten, Unflatten } from "./flatten.js";
-export { Dropout } from "./dropout.js";
+export { Dropout, Dropout2d } from "./dropout.js";
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions, type ConvTranspose2dModuleOptions } from "./conv.js";
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling.js";
+export {
+  BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormModuleOptions, type LayerNormModuleOptions,
+} from "./normalization.js";
 export { Embedding, type EmbeddingOptions } from "./embedding.js";
 export {
   Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, SiLU, Softplus, Mish, Hardtanh, ReLU6, Hardsigmoid, Hardswish,

@@ -1,8 +1,14 @@
-// nn.functional: the stateless forms of the layers (linear, dropout, activations) and the loss functions.
+// nn.functional: the stateless forms of the layers (linear, convolution, pooling, normalization, dropout,
+// activations) and the loss functions.
 
 export * from "./activation.js";
 export { linear, embedding } from "./linear.js";
-export { dropout } from "./dropout.js";
+export { dropout, dropout2d } from "./dropout.js";
+export {
+  conv1d, conv2d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
+  type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,
+} from "../../ops/conv.js";
+export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from "../../ops/norm.js";
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
   type Reduction, type ReductionOptions, type HuberLossOptions, type SmoothL1LossOptions, type BinaryCrossEntropyOptions,

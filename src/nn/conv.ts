@@ -1,0 +1,199 @@
+// Convolution layers: Conv1d, Conv2d, ConvTranspose2d, with PyTorch's argument names (camelCase), parameter shapes,
+// state-dict keys (weight, bias) and default initialisation.
+
+import type { Tensor } from "../tensor/tensor.js";
+import type { DType } from "../tensor/dtype.js";
+import { fmt } from "../tensor/shape.js";
+import { zeros } from "../ops/creation.js";
+import { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.js";
+
+export interface ConvOptions<P> {
+  stride?: P;
+  /** A size per spatial dim, or "valid" (none) or "same" (keep the size; stride 1 only). Default 0. */
+  padding?: P | "same" | "valid";
+  dilation?: P;
+  groups?: number;
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+  /** Only "zeros" is supported. */
+  paddingMode?: "zeros";
+  dtype?: DType;
+}
+
+export interface ConvTranspose2dModuleOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  outputPadding?: number | readonly [number, number];
+  groups?: number;
+  bias?: boolean;
+  dilation?: number | readonly [number, number];
+  dtype?: DType;
+}
+
+type Pad = number[] | "same" | "valid";
+
+function sizes(layer: string, name: string, v: number | readonly number[], n: number, min: number): number[] {
+  const list = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+  if (list.length !== n || list.some((x) => !Number.isInteger(x) || x < min)) {
+    throw new RangeError(`${layer}: ${name} must be a ${min === 0 ? "non-negative" : "positive"} integer or ${n} of them, got ${JSON.stringify(v)}`);
+  }
+  return list;
+}
+
+function checkChannels(layer: string, inChannels: number, outChannels: number, groups: number): void {
+  for (const [name, v] of [["inChannels", inChannels], ["outChannels", outChannels]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${layer}: ${name} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${layer}: groups must be a positive integer, got ${groups}`);
+  if (inChannels % groups !== 0) throw new RangeError(`${layer}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
+  if (outChannels % groups !== 0) throw new RangeError(`${layer}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
+}
+
+/** PyTorch's _ConvNd.reset_parameters: kaimingUniform_(a = sqrt(5)), i.e. U(+-1/sqrt(fanIn)), and the bias from
+ *  U(+-1/sqrt(fanIn)), fanIn = weight.shape[1] * prod(kernel). */
+function resetConv(weight: Parameter, bias: Parameter | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias !== null) {
+    const [fanIn] = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform_(bias, -bound, bound);
+  }
+}
+
+const tuple = (v: readonly number[]): string => `[${v.join(", ")}]`;
+
+/** The settings PyTorch prints, leaving out the defaults. */
+function convRepr(inC: number, outC: number, kernel: number[], stride: number[], padding: Pad, dilation: number[], groups: number, bias: boolean, outputPadding?: number[]): string {
+  let s = `${inC}, ${outC}, kernelSize=${tuple(kernel)}, stride=${tuple(stride)}`;
+  if (typeof padding === "string") s += `, padding=${padding}`;
+  else if (padding.some((p) => p !== 0)) s += `, padding=${tuple(padding)}`;
+  if (dilation.some((d) => d !== 1)) s += `, dilation=${tuple(dilation)}`;
+  if (outputPadding && outputPadding.some((p) => p !== 0)) s += `, outputPadding=${tuple(outputPadding)}`;
+  if (groups !== 1) s += `, groups=${groups}`;
+  if (!bias) s += ", bias=false";
+  return s;
+}
+
+abstract class ConvNd extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: Pad;
+  readonly dilation: number[];
+  readonly groups: number;
+  /** [outChannels, inChannels/groups, ...kernelSize], as in PyTorch. */
+  weight: Parameter;
+  bias: Parameter | null;
+
+  protected constructor(layer: string, nd: number, inChannels: number, outChannels: number, kernelSize: number | readonly number[], opts: ConvOptions<number | readonly number[]>) {
+    super();
+    const { groups = 1, bias = true, dtype = "float32", paddingMode = "zeros" } = opts;
+    checkChannels(layer, inChannels, outChannels, groups);
+    if (paddingMode !== "zeros") throw new RangeError(`${layer}: paddingMode ${JSON.stringify(paddingMode)} is not supported (only "zeros")`);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.groups = groups;
+    this.kernelSize = sizes(layer, "kernelSize", kernelSize, nd, 1);
+    this.stride = sizes(layer, "stride", opts.stride ?? 1, nd, 1);
+    this.dilation = sizes(layer, "dilation", opts.dilation ?? 1, nd, 1);
+    const padding = opts.padding ?? 0;
+    if (padding === "same" || padding === "valid") {
+      if (padding === "same" && this.stride.some((s) => s !== 1)) throw new RangeError(`${layer}: padding="same" is not supported for strided convolutions (stride ${fmt(this.stride)})`);
+      this.padding = padding;
+    } else {
+      this.padding = sizes(layer, "padding", padding, nd, 0);
+    }
+    this.weight = new Parameter(zeros([outChannels, inChannels / groups, ...this.kernelSize], { dtype }));
+    this.bias = bias ? new Parameter(zeros([outChannels], { dtype })) : null;
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    resetConv(this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return convRepr(this.inChannels, this.outChannels, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null);
+  }
+}
+
+/** 1-D convolution over input [N, inChannels, L] (or [inChannels, L]). */
+export class Conv1d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number], opts: ConvOptions<number | readonly [number]> = {}) {
+    super("Conv1d", 1, inChannels, outChannels, kernelSize, opts);
+  }
+
+  override forward(x: Tensor): Tensor {
+    const padding = typeof this.padding === "string" ? this.padding : this.padding[0];
+    return conv1d(x, this.weight, this.bias, { stride: this.stride[0], padding, dilation: this.dilation[0], groups: this.groups });
+  }
+}
+
+/** 2-D convolution over input [N, inChannels, H, W] (or [inChannels, H, W]). */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts: ConvOptions<number | readonly [number, number]> = {}) {
+    super("Conv2d", 2, inChannels, outChannels, kernelSize, opts);
+  }
+
+  override forward(x: Tensor): Tensor {
+    const pair = (v: number[]) => [v[0], v[1]] as const;
+    const padding = typeof this.padding === "string" ? this.padding : pair(this.padding);
+    return conv2d(x, this.weight, this.bias, { stride: pair(this.stride), padding, dilation: pair(this.dilation), groups: this.groups });
+  }
+}
+
+/** Transposed 2-D convolution ("deconvolution"): the gradient of Conv2d with respect to its input, as a layer. */
+export class ConvTranspose2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[];
+  readonly outputPadding: number[];
+  readonly groups: number;
+  readonly dilation: number[];
+  /** [inChannels, outChannels/groups, kH, kW], as in PyTorch. */
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts: ConvTranspose2dModuleOptions = {}) {
+    super();
+    const layer = "ConvTranspose2d";
+    const { groups = 1, bias = true, dtype = "float32" } = opts;
+    checkChannels(layer, inChannels, outChannels, groups);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.groups = groups;
+    this.kernelSize = sizes(layer, "kernelSize", kernelSize, 2, 1);
+    this.stride = sizes(layer, "stride", opts.stride ?? 1, 2, 1);
+    this.padding = sizes(layer, "padding", opts.padding ?? 0, 2, 0);
+    this.outputPadding = sizes(layer, "outputPadding", opts.outputPadding ?? 0, 2, 0);
+    this.dilation = sizes(layer, "dilation", opts.dilation ?? 1, 2, 1);
+    if (this.outputPadding.some((p, i) => p >= this.stride[i] && p >= this.dilation[i])) {
+      throw new RangeError(`${layer}: outputPadding ${fmt(this.outputPadding)} must be smaller than either stride ${fmt(this.stride)} or dilation ${fmt(this.dilation)}`);
+    }
+    this.weight = new Parameter(zeros([inChannels, outChannels / groups, ...this.kernelSize], { dtype }));
+    this.bias = bias ? new Parameter(zeros([outChannels], { dtype })) : null;
+    this.resetParameters();
+  }
+
+  /** The same rule as Conv2d; fanIn is weight.shape[1] * kH * kW = (outChannels/groups) * kH * kW, as in PyTorch. */
+  resetParameters(): void {
+    resetConv(this.weight, this.bias);
+  }
+
+  override forward(x: Tensor): Tensor {
+    const pair = (v: number[]) => [v[0], v[1]] as const;
+    return convTranspose2d(x, this.weight, this.bias, {
+      stride: pair(this.stride), padding: pair(this.padding), outputPadding: pair(this.outputPadding), groups: this.groups, dilation: pair(this.dilation),
+    });
+  }
+
+  override extraRepr(): string {
+    return convRepr(this.inChannels, this.outChannels, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null, this.outputPadding);
+  }
+}
