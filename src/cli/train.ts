@@ -13,7 +13,8 @@ import { UsageError, parse, intOption, numberOption, choiceOption, listOption, t
 
 const OPTIMIZERS = ["adam", "adamw", "sgd", "rmsprop", "adagrad"] as const;
 const MODELS = ["mlp", "perceptron"] as const;
-const DEFAULT_LR: Record<(typeof OPTIMIZERS)[number], number> = { adam: 1e-3, adamw: 1e-3, sgd: 0.05, rmsprop: 1e-3, adagrad: 1e-2 };
+// Adam's library default is PyTorch's 1e-3; the command's 2e-3 with a cosine schedule reaches more in 10 epochs.
+const DEFAULT_LR: Record<(typeof OPTIMIZERS)[number], number> = { adam: 2e-3, adamw: 2e-3, sgd: 0.05, rmsprop: 1e-3, adagrad: 1e-2 };
 
 const HELP = `Usage: axon train [options]
 
@@ -35,11 +36,13 @@ Data:
   --test-fraction 0.2         csv: share of rows held out for testing
   --label-column -1           csv: label column, index (negative from the end) or header name
   --augment N                 images: shift each training image by up to N pixels (default 2 for mnist, else 0)
+  --rotate DEG                images: rotate by up to DEG degrees either way (default 10 for mnist, else 0)
+  --zoom F                    images: scale by a factor in [1 - F, 1 + F] (default 0.1 for mnist, else 0)
 Training:
   --epochs 10                 passes over the training data
   --batch-size 64             samples per step
   --optimizer adam            ${OPTIMIZERS.join(", ")}
-  --lr LR                     learning rate (default: adam/adamw/rmsprop 1e-3, sgd 0.05, adagrad 1e-2)
+  --lr LR                     learning rate (default: adam/adamw 2e-3, rmsprop 1e-3, sgd 0.05, adagrad 1e-2)
   --schedule cosine           learning-rate schedule over the epochs: cosine or none
   --seed 0                    seeds initialisation, shuffling, dropout and augmentation
 Output:
@@ -53,6 +56,7 @@ const OPTIONS: Options = {
   model: { type: "string" }, hidden: { type: "string" }, activation: { type: "string" }, dropout: { type: "string" },
   dataset: { type: "string" }, "data-dir": { type: "string" }, csv: { type: "string" }, "test-csv": { type: "string" },
   "test-fraction": { type: "string" }, "label-column": { type: "string" }, augment: { type: "string" },
+  rotate: { type: "string" }, zoom: { type: "string" },
   epochs: { type: "string" }, "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" },
   schedule: { type: "string" }, seed: { type: "string" }, out: { type: "string" }, plain: { type: "boolean" },
 };
@@ -109,11 +113,17 @@ export async function run(argv: string[]): Promise<number> {
   const schedule = choiceOption(values, "schedule", ["cosine", "none"] as const, "cosine");
   const sched = schedule === "cosine" ? new optim.CosineAnnealingLR(opt, { TMax: epochs }) : null;
   const batchSize = intOption(values, "batch-size", 64);
-  const augment = intOption(values, "augment", d.name === "mnist" ? 2 : 0, 0);
-  if (augment > 0 && !d.images) throw new UsageError("--augment shifts images; the csv dataset has none");
+  const digits = d.name === "mnist";
+  const augment = intOption(values, "augment", digits ? 2 : 0, 0);
+  const rotate = values.rotate === undefined ? (digits ? 10 : 0) : Number(values.rotate);
+  const zoom = values.zoom === undefined ? (digits ? 0.1 : 0) : Number(values.zoom);
+  if (!(rotate >= 0 && rotate <= 180)) throw new UsageError(`--rotate must be a number of degrees in [0, 180], got "${values.rotate}"`);
+  if (!(zoom >= 0 && zoom < 1)) throw new UsageError(`--zoom must be in [0, 1), got "${values.zoom}"`);
+  const augmenting = augment > 0 || rotate > 0 || zoom > 0;
+  if (augmenting && !d.images) throw new UsageError("--augment, --rotate and --zoom transform images; the csv dataset has none");
   const params = net.parameters().reduce((s, p) => s + p.numel(), 0);
   say(`Model: ${describeSpec(spec)}, ${params.toLocaleString("en-US")} parameters`);
-  say(`Training: ${epochs} epochs, batch ${batchSize}, ${optName} lr ${lr}${sched ? " (cosine schedule)" : ""}${augment ? `, random shifts up to ${augment}px` : ""}, seed ${seed}`);
+  say(`Training: ${epochs} epochs, batch ${batchSize}, ${optName} lr ${lr}${sched ? " (cosine schedule)" : ""}${augmenting ? `, augmented (shift ${augment}px, rotate ${rotate} deg, zoom ${zoom})` : ""}, seed ${seed}`);
 
   // Binary tasks have one logit (a sigmoid probability); multi-class ones N logits (a softmax).
   const binary = spec.outputs === 1;
@@ -132,7 +142,10 @@ export async function run(argv: string[]): Promise<number> {
     *[Symbol.iterator]() {
       for (const [x, y] of loader) {
         const xn = normalize(x, norm);
-        yield [augment > 0 ? data.randomShift(xn, augment, { fill, generator }) : xn, y] as const;
+        const xa = rotate > 0 || zoom > 0
+          ? data.randomAffine(xn, { degrees: rotate, scale: zoom, translate: augment, fill, generator })
+          : augment > 0 ? data.randomShift(xn, augment, { fill, generator }) : xn;
+        yield [xa, y] as const;
       }
     },
   };

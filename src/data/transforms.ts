@@ -29,3 +29,50 @@ export function randomShift(x: Tensor, maxShift: number, opts: { fill?: number; 
   }
   return new Tensor(out, x.shape);
 }
+
+export interface RandomAffineOptions {
+  /** Largest rotation, in degrees either way (default 0). */
+  degrees?: number;
+  /** Largest translation, in pixels along each axis (default 0). */
+  translate?: number;
+  /** Scale drawn from [1 - scale, 1 + scale] (default 0). */
+  scale?: number;
+  fill?: number;
+  generator?: Generator;
+}
+
+/**
+ * Rotates, scales and moves each image of a batch [N, C, H, W] (or [N, H, W]) about its centre by random amounts,
+ * sampling the source bilinearly; pixels that come from outside the image get `fill`. Returns a new tensor.
+ */
+export function randomAffine(x: Tensor, opts: RandomAffineOptions = {}): Tensor {
+  const { degrees = 0, translate = 0, scale = 0, fill = 0, generator = defaultGenerator } = opts;
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`randomAffine: expected images [N, C, H, W] or [N, H, W], got ${fmt(x.shape)}`);
+  if (!(degrees >= 0 && translate >= 0 && scale >= 0 && scale < 1)) throw new RangeError(`randomAffine: degrees and translate must be >= 0 and scale in [0, 1), got ${degrees}, ${translate}, ${scale}`);
+  const [n] = x.shape, h = x.shape[x.ndim - 2], w = x.shape[x.ndim - 1];
+  const channels = x.ndim === 4 ? x.shape[1] : 1;
+  const src = x.float().contiguous().toTypedArray() as Float32Array;
+  const out = new Float32Array(src.length);
+  const cy = (h - 1) / 2, cx = (w - 1) / 2;
+  const uniform = (a: number) => (generator.random() * 2 - 1) * a;
+  for (let i = 0; i < n; i++) {
+    const angle = (uniform(degrees) * Math.PI) / 180, s = 1 + uniform(scale);
+    const ty = uniform(translate), tx = uniform(translate);
+    // Inverse map: for each output pixel, where in the source does it come from?
+    const cos = Math.cos(angle) / s, sin = Math.sin(angle) / s;
+    for (let c = 0; c < channels; c++) {
+      const base = (i * channels + c) * h * w;
+      for (let r = 0; r < h; r++) {
+        const dy = r - cy - ty;
+        for (let col = 0; col < w; col++) {
+          const dx = col - cx - tx;
+          const sx = cos * dx + sin * dy + cx, sy = -sin * dx + cos * dy + cy;
+          const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+          const at = (yy: number, xx: number) => (yy >= 0 && yy < h && xx >= 0 && xx < w ? src[base + yy * w + xx] : fill);
+          out[base + r * w + col] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+        }
+      }
+    }
+  }
+  return new Tensor(out, x.shape);
+}
