@@ -1,61 +1,41 @@
-// Square float32 matmul: Axon (every registered backend) beside TensorFlow.js (cpu and wasm backends) and, when
-// Debian's python3 has torch, PyTorch, all in one run. For each size the in-process contenders are interleaved
-// rep by rep (see bench/harness.ts), then PyTorch runs the same size in a child process.
+// Square float32 matmul: Axon (every registered backend: native when its addon is built, and reference) beside
+// TensorFlow.js (cpu and wasm backends) and, when Debian's python3 has torch, PyTorch, all in one run. For each
+// size the in-process contenders are interleaved rep by rep (see bench/harness.ts), then PyTorch runs the same
+// size in a child process.
 //
-//   npm run bench:matmul                 sizes 128, 256, 512, 1024
-//   npm run bench:matmul -- --big        adds 2048 (slow: minutes for the reference backend and tfjs-cpu)
-//   npm run bench:matmul -- --sizes=64,300 --no-torch --no-tfjs --torch-threads=1
+//   npm run bench:matmul                 sizes 128, 256, 512, 1024, 2048 (2048 takes minutes: reference, tfjs-cpu)
+//   npm run bench:matmul -- --no-big     sizes 128 to 1024
+//   npm run bench:matmul -- --sizes=64,300 --no-torch --no-tfjs --torch-threads=1 --threads=1
+//                                        (--threads: the native backend's thread count; default all cores)
 //
 // Prints a markdown table and writes it to bench/results/matmul.md.
 
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import * as ax from "../src/index.js";
+import { join } from "node:path";
+import * as ax from "../src/index.node.js";
 import {
   BENCH_DIR, environment, fmt, interleaved, markdownTable, parseFlags, stats, writeResults,
   type Contender, type Stats,
 } from "./harness.js";
+import { loadTfjs, type Tf } from "./tfjs.js";
+import { nativeInfo } from "../src/backend/native/index.js";
 
 const flags = parseFlags();
 const sizes = typeof flags.get("sizes") === "string"
   ? (flags.get("sizes") as string).split(",").map(Number)
-  : [128, 256, 512, 1024, ...(flags.has("big") ? [2048] : [])];
+  : [128, 256, 512, 1024, ...(flags.has("no-big") ? [] : [2048])];
 const torchThreads = Number(flags.get("torch-threads") ?? 2);
+if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
+const nativeNote = ax.listBackends().includes("native")
+  ? `axon:native: ${nativeInfo()!.isa} kernels, ${nativeInfo()!.threads} threads`
+  : "axon:native: not built (run `npm run install`), so not shown";
 const PYTHON = "/usr/bin/python3";
 
 // ---- peers --------------------------------------------------------------------------------------------------
 // TensorFlow.js is optional: the benchmark still runs Axon alone if it is not installed.
-type Tf = typeof import("@tensorflow/tfjs");
-let tf: Tf | null = null;
-let wasmNote = "";
-if (!flags.has("no-tfjs")) {
-  try {
-    // tfjs greets Node users (on first use of a backend) with advice to install tfjs-node; noise here.
-    const warn = console.warn;
-    console.warn = () => {};
-    try {
-      tf = await import("@tensorflow/tfjs");
-      await tf.setBackend("cpu");
-      tf.tensor([0]).dispose(); // the greeting comes with the first tensor the cpu backend stores
-    } finally {
-      console.warn = warn;
-    }
-    const wasm = await import("@tensorflow/tfjs-backend-wasm");
-    // No network: load the .wasm binaries from node_modules. In Node, tfjs-backend-wasm reads a path prefix
-    // with fs, so this must be a directory path ending in "/", not a file:// URL.
-    const require = createRequire(import.meta.url);
-    wasm.setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/");
-    if (await tf.setBackend("wasm")) {
-      const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-      const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-      wasmNote = `${simd ? "SIMD" : "no SIMD"}, ${threads ? `${wasm.getThreadsCount()} threads` : "1 thread"}`;
-    }
-  } catch (e) {
-    console.error(`tfjs unavailable, skipping it: ${(e as Error).message}`);
-    tf = null;
-  }
-}
+const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
+const tf: Tf | null = loaded?.tf ?? null;
+const wasmNote = loaded?.wasmNote ?? "";
 
 function torchVersion(): string | null {
   if (flags.has("no-torch")) return null;
@@ -120,7 +100,8 @@ for (const n of sizes) {
   process.stderr.write(`n=${n}: ${contenders.map((c) => c.name).join(", ")}${torch ? ", torch" : ""} ... `);
   const flop = 2 * n ** 3;
   const targetMs = n >= 1024 ? 8000 : 2500;
-  const measured = await interleaved(contenders, { warmup: 2, targetMs, minReps: n >= 2048 ? 3 : 5, maxReps: 30 });
+  // At 2048 one rep of the slow contenders takes seconds: one warm-up and three reps are enough there.
+  const measured = await interleaved(contenders, { warmup: n >= 2048 ? 1 : 2, targetMs, minReps: n >= 2048 ? 3 : 5, maxReps: 30 });
   if (torch) {
     const ref = [...measured.values()][0];
     const reps = Math.max(5, Math.min(30, ref.samples.length * 2));
@@ -171,7 +152,8 @@ const report = [
   ...environment([
     tf ? `tfjs: ${tf.version.tfjs}; wasm backend: ${wasmNote}` : "tfjs: not run",
     torch ? `torch: ${torch}, torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
-    "axon and tfjs run on one thread of the Node main thread, interleaved rep by rep",
+    "axon:reference and tfjs run on one thread of the Node main thread, interleaved rep by rep",
+    nativeNote,
   ]).map((l) => `- ${l}`),
   "",
   "## GFLOPS (2·n³ / time): median (min–max)",

@@ -1,5 +1,6 @@
 // Which backend runs the kernels. Backends register themselves with a priority; the highest available one is
-// used unless the user picks one with setBackend() (or AXON_BACKEND in Node, read at the edge in src/node).
+// used unless the user picks one with setBackend() (or AXON_BACKEND in Node, read at the edge in src/index.node.ts,
+// which also registers the native backend).
 
 import type { Backend } from "./backend.js";
 import { referenceBackend } from "./reference/index.js";

@@ -2,6 +2,8 @@
 // The `axon` command. One file per subcommand; this one only dispatches and prints help.
 
 import { UsageError } from "./args.js";
+// Node's entry point: registers the native backend when its addon loads (AXON_BACKEND=reference opts out).
+import "../index.node.js";
 
 const HELP = `axon: train and run neural networks from the command line
 
@@ -14,7 +16,7 @@ Usage:
   axon demo xor                    a two-layer network solves XOR
 
 Run "axon COMMAND --help" for a command's options.
-Environment: AXON_BACKEND=reference selects the compute backend.
+Environment: AXON_BACKEND=native|reference selects the compute backend (default: native when its addon loads).
 `;
 
 async function main(argv: string[]): Promise<number> {

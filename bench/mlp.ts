@@ -1,0 +1,151 @@
+// MLP training throughput: a 784-256-128-10 ReLU MLP trained with Adam (lr 1e-3) and softmax cross-entropy on
+// batches of 128 Fashion-MNIST images (Debian's dataset-fashion-mnist, when installed; random data of the same
+// shape otherwise), for Axon on each backend (native, reference) and TensorFlow.js (cpu, wasm), in one run.
+//
+//   npm run bench:mlp
+//   npm run bench:mlp -- --steps=10 --batches=40 --threads=1 --no-tfjs --random
+//
+// One rep is `steps` full training steps (zero grads, forward, loss, backward, optimizer step); contenders are
+// interleaved rep by rep (bench/harness.ts). Prints a markdown table with samples/s and ratios and writes it to
+// bench/results/mlp.md.
+
+import * as ax from "../src/index.node.js";
+import { fashionMnist } from "../src/node.js";
+import { nativeInfo } from "../src/backend/native/index.js";
+import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { loadTfjs } from "./tfjs.js";
+
+const flags = parseFlags();
+const BATCH = 128;
+const STEPS = Number(flags.get("steps") ?? 10);
+const NBATCHES = Number(flags.get("batches") ?? 40);
+const LR = 1e-3;
+if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
+
+// ---- data -----------------------------------------------------------------------------------------------------
+// Features [N, 784] in [0, 1] and labels [N], as Float32Array / Int32Array, shared by every contender.
+let source = "";
+let xs: Float32Array, ys: Int32Array;
+const n = BATCH * NBATCHES;
+try {
+  if (flags.has("random")) throw new Error("--random");
+  const { train } = fashionMnist();
+  const [x, y] = train.tensors;
+  xs = (x.reshape([x.shape[0], 784]).narrow(0, 0, n).contiguous().toTypedArray() as Float32Array).slice();
+  ys = Int32Array.from(y.narrow(0, 0, n).toTypedArray() as ArrayLike<number>);
+  source = `Fashion-MNIST (the first ${n} training images)`;
+} catch (e) {
+  const g = new ax.Generator(1);
+  xs = new Float32Array(n * 784);
+  ys = new Int32Array(n);
+  for (let i = 0; i < xs.length; i++) xs[i] = g.random();
+  for (let i = 0; i < n; i++) ys[i] = Math.floor(g.random() * 10);
+  source = `random data shaped like Fashion-MNIST (${(e as Error).message === "--random" ? "--random" : "dataset not found"})`;
+}
+
+// ---- Axon -----------------------------------------------------------------------------------------------------
+interface Trainer { step: () => void; loss: () => number }
+
+function axonTrainer(backend: string): Trainer {
+  ax.setBackend(backend);
+  ax.manualSeed(0);
+  const { nn, optim } = ax;
+  const model = new nn.Sequential(
+    new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10),
+  );
+  const opt = new optim.Adam(model.parameters(), { lr: LR });
+  const X = ax.tensor(xs).reshape([n, 1, 28, 28]), Y = ax.tensor(ys, { dtype: "int32" });
+  const batches = Array.from({ length: NBATCHES }, (_, i) => [X.narrow(0, i * BATCH, BATCH), Y.narrow(0, i * BATCH, BATCH)]);
+  let i = 0, last = NaN;
+  return {
+    step: () => {
+      const [x, y] = batches[i++ % NBATCHES];
+      opt.zeroGrad();
+      const loss = nn.functional.crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      last = loss.item();
+    },
+    loss: () => last,
+  };
+}
+
+// ---- TensorFlow.js --------------------------------------------------------------------------------------------
+const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
+
+async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
+  const tf = loaded!.tf;
+  await tf.setBackend(backend);
+  // He-uniform weights and zero biases, as Axon's nn.Linear (PyTorch's init differs only in the bound's constant).
+  const layer = (fanIn: number, fanOut: number) => {
+    const bound = 1 / Math.sqrt(fanIn);
+    return [tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound, "float32", 1)), tf.variable(tf.zeros([fanOut]))];
+  };
+  const [w1, b1] = layer(784, 256), [w2, b2] = layer(256, 128), [w3, b3] = layer(128, 10);
+  const opt = tf.train.adam(LR);
+  const batches = Array.from({ length: NBATCHES }, (_, i) => [
+    tf.tensor2d(xs.subarray(i * BATCH * 784, (i + 1) * BATCH * 784), [BATCH, 784]),
+    tf.oneHot(tf.tensor1d(ys.subarray(i * BATCH, (i + 1) * BATCH), "int32"), 10),
+  ]);
+  let i = 0, last = NaN;
+  return {
+    step: () => {
+      const [x, y] = batches[i++ % NBATCHES];
+      const loss = opt.minimize(() => {
+        const h1 = tf.relu(tf.add(tf.matMul(x, w1), b1));
+        const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2));
+        return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(h2, w3), b3)) as import("@tensorflow/tfjs").Scalar;
+      }, true)!;
+      last = loss.dataSync()[0]; // also waits for the step to finish
+      loss.dispose();
+    },
+    loss: () => last,
+  };
+}
+
+// ---- run ------------------------------------------------------------------------------------------------------
+const trainers = new Map<string, { trainer: Trainer; before: () => unknown }>();
+for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b), before: () => ax.setBackend(b) });
+if (loaded) {
+  for (const b of ["cpu", "wasm"] as const) {
+    trainers.set(`tfjs-${b}`, { trainer: await tfjsTrainer(b), before: () => loaded.tf.setBackend(b) });
+  }
+}
+
+const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) => ({
+  name, before, run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
+}));
+process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
+const measured = await interleaved(contenders, { warmup: 2, targetMs: 4000, minReps: 4, maxReps: 20 });
+
+const names = [...trainers.keys()];
+const sps = (name: string) => (STEPS * BATCH) / (measured.get(name)!.median / 1000);
+const peers = names.filter((c) => c.startsWith("tfjs") || c === "axon:reference");
+const rows = names.map((c) => [
+  c === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : c,
+  fmt(sps(c), 0),
+  fmt(measured.get(c)!.median / STEPS, 2),
+  ...peers.map((p) => `${fmt(sps(c) / sps(p))}x`),
+  fmt(trainers.get(c)!.trainer.loss(), 3),
+]);
+
+const native = nativeInfo();
+const report = [
+  "# MLP training throughput",
+  "",
+  ...environment([
+    `model: 784-256-128-10 ReLU MLP, softmax cross-entropy, Adam lr ${LR}, batch ${BATCH}, float32`,
+    `data: ${source}`,
+    native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
+    loaded ? `tfjs: ${loaded.tf.version.tfjs}; wasm backend: ${loaded.wasmNote}` : "tfjs: not run",
+    `one rep = ${STEPS} training steps; contenders interleaved rep by rep; median over reps`,
+  ]).map((l) => `- ${l}`),
+  "",
+  markdownTable(
+    ["contender", "samples/s", "ms/step", ...peers.map((p) => `÷ ${p}`), "last loss"],
+    rows,
+  ),
+  "",
+].join("\n");
+console.log(report);
+console.error(`wrote ${writeResults("mlp.md", report)}`);

@@ -1,0 +1,197 @@
+// The GEMM driver: GotoBLAS/BLIS blocking around an ISA-specific micro-kernel (kernels_impl.h).
+//
+//   pack all of B into NR-column panels, slab by KC-deep slab                     (parallel region 1)
+//   for each tile of C (~128 rows x ~512 columns), one task each:                  (parallel region 2)
+//     for each KC-deep slab of k:
+//       pack the tile's rows of A[:, slab] into MR-row panels (the task's own buffer)
+//       for each A panel:  (its MR x KC floats stay in L1)
+//         for each B panel of the tile:  (KC x ~512 floats of packed B, in L2)
+//           micro-kernel: an MR x NR block of C, accumulated in registers over the slab
+//
+// Two parallel regions per product, whatever its depth: each region ends in a wait for the tasks that workers
+// claimed, and on a busy machine a worker descheduled mid-task makes that wait long, so fewer is better.
+//
+// Packing reads A and B through their strides, so transposed operands cost only a slower pack, and the micro-kernel
+// always streams two contiguous, zero-padded arrays. The first slab stores into C, later ones add to it (C is a
+// fresh allocation whose contents mean nothing). Accumulation is float32 with FMA within a slab, as in BLAS.
+
+#include "gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+namespace axon {
+
+namespace {
+
+// Blocking sizes (overridable with -DAXON_KC=... etc. for tuning runs). Measured on Zen 4 (32 KiB L1d, 1 MiB L2):
+// KC 256-512 and tile sizes 64-256 rows by 256-1024 columns are all within noise of each other on one core.
+#ifndef AXON_KC
+#define AXON_KC 256
+#endif
+#ifndef AXON_MC
+#define AXON_MC 128
+#endif
+#ifndef AXON_NC
+#define AXON_NC 512
+#endif
+constexpr long KC = AXON_KC;       // slab depth: an A panel (8 x 256 floats = 8 KiB) sits in L1 beside streaming B rows
+constexpr long MC_ROWS = AXON_MC;  // rows of C per tile before splitting for threads
+constexpr long NC_COLS = AXON_NC;  // columns of C per tile: KC x 512 floats of packed B = 512 KiB, within L2
+// Below this (a 160^3 product, ~80 us on one core) a second thread saves little: waking it and joining it cost
+// 10-30 us on an idle machine, and on a busy one a worker preempted mid-task can stall the caller far longer.
+constexpr double PARALLEL_MIN_FLOPS = 2.0 * 160 * 160 * 160;
+
+// A growable, 64-byte-aligned scratch buffer, one per thread (thread_local): the caller's packed B is shared with
+// the pool's workers during one product; packed A is always the running thread's own.
+struct Scratch {
+  float* p = nullptr;
+  size_t cap = 0;
+  float* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      size_t bytes = ((n * sizeof(float)) + 63) / 64 * 64;
+      p = static_cast<float*>(std::aligned_alloc(64, bytes));
+      cap = p ? n : 0;
+    }
+    return p;
+  }
+};
+thread_local Scratch packA, packB;
+
+// dst[l*MR + r] = A(i0 + r, pc + l) for r < rows, zero for rows <= r < MR.
+void pack_a_panel(const GemmArgs& g, long i0, long rows, long pc, long kc, long MR, float* dst) {
+  if (g.ars == 1) {  // A stored transposed: a column of the panel is contiguous
+    for (long l = 0; l < kc; l++) {
+      const float* src = g.a + (pc + l) * g.acs + i0;
+      float* d = dst + l * MR;
+      for (long r = 0; r < rows; r++) d[r] = src[r];
+      for (long r = rows; r < MR; r++) d[r] = 0.0f;
+    }
+    return;
+  }
+  for (long r = 0; r < rows; r++) {
+    const float* src = g.a + (i0 + r) * g.ars + pc * g.acs;
+    for (long l = 0; l < kc; l++) dst[l * MR + r] = src[l * g.acs];
+  }
+  for (long r = rows; r < MR; r++)
+    for (long l = 0; l < kc; l++) dst[l * MR + r] = 0.0f;
+}
+
+// dst[l*NR + c] = B(pc + l, j0 + c) for c < cols, zero for cols <= c < NR.
+void pack_b_panel(const GemmArgs& g, long j0, long cols, long pc, long kc, long NR, float* dst) {
+  if (g.bcs == 1) {  // B row-major: each row of the panel is a contiguous run
+    for (long l = 0; l < kc; l++) {
+      const float* src = g.b + (pc + l) * g.brs + j0;
+      float* d = dst + l * NR;
+      std::memcpy(d, src, cols * sizeof(float));
+      for (long c = cols; c < NR; c++) d[c] = 0.0f;
+    }
+    return;
+  }
+  for (long c = 0; c < cols; c++) {
+    const float* src = g.b + j0 * g.bcs + c * g.bcs + pc * g.brs;
+    for (long l = 0; l < kc; l++) dst[l * NR + c] = src[l * g.brs];
+  }
+  for (long c = cols; c < NR; c++)
+    for (long l = 0; l < kc; l++) dst[l * NR + c] = 0.0f;
+}
+
+}  // namespace
+
+bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
+  const long m = g.m, n = g.n, k = g.k;
+  if (m == 0 || n == 0) return true;
+  if (k == 0) {
+    std::fill(g.c, g.c + m * n, 0.0f);
+    return true;
+  }
+  const long MR = K.mr, NR = K.nr;
+  const long mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
+  const long nSlabs = (k + KC - 1) / KC;
+  // All of B, packed: slab s (rows pc = s*KC ...) starts at pc * nPanels * NR, its panel jp kc * NR * jp later.
+  float* pb = packB.get(static_cast<size_t>(k * nPanels * NR));
+  if (!pb) return false;
+
+  const double flops = 2.0 * m * n * k;
+  if (flops < PARALLEL_MIN_FLOPS) pool = nullptr;
+  const int T = pool ? pool->size() : 1;
+
+  // Tiles of mcP A panels x ncP B panels; with several threads, split them until each thread has about two tiles
+  // (an even count keeps the threads' last tiles from finishing at very different times).
+  long mcP = std::min(std::max(1L, MC_ROWS / MR), mPanels), ncP = std::min(std::max(1L, NC_COLS / NR), nPanels);
+  auto tiles = [&] { return ((mPanels + mcP - 1) / mcP) * ((nPanels + ncP - 1) / ncP); };
+  while (T > 1 && tiles() < 2 * T) {
+    if (ncP > 1 && ncP * NR >= mcP * MR) ncP = (ncP + 1) / 2;
+    else if (mcP > 1) mcP = (mcP + 1) / 2;
+    else if (ncP > 1) ncP = (ncP + 1) / 2;
+    else break;
+  }
+  const long mTiles = (mPanels + mcP - 1) / mcP, nTiles = (nPanels + ncP - 1) / ncP;
+
+  // Region 1: pack all of B, in chunks of (slab, run of panels).
+  const long chunksPerSlab = std::max(1L, std::min(nPanels, 4L * T));
+  auto packB_task = [&](int task, int) {
+    const long s = task / chunksPerSlab, c = task % chunksPerSlab;
+    const long pc = s * KC, kc = std::min(KC, k - pc);
+    float* slab = pb + pc * nPanels * NR;
+    for (long jp = nPanels * c / chunksPerSlab; jp < nPanels * (c + 1) / chunksPerSlab; jp++)
+      pack_b_panel(g, jp * NR, std::min(NR, n - jp * NR), pc, kc, NR, slab + jp * kc * NR);
+  };
+
+  // Region 2: one tile of C per task, over all of k. The task packs its own rows of A, slab by slab, into its
+  // thread's buffer (A is packed once per column tile: m*k work against m*n*k multiply-adds).
+  std::atomic<bool> ok{true};
+  auto multiply = [&](int tile, int) {
+    const long ti = tile / nTiles, tj = tile % nTiles;
+    const long ip0 = ti * mcP, ip1 = std::min(mPanels, ip0 + mcP);
+    const long jp0 = tj * ncP, jp1 = std::min(nPanels, jp0 + ncP);
+    float* pa = packA.get(static_cast<size_t>((ip1 - ip0) * MR * std::min(KC, k)));
+    if (!pa) {
+      ok.store(false);
+      return;
+    }
+    alignas(64) float edge[16 * 64];  // >= MR * NR for every kernel table
+    for (long pc = 0; pc < k; pc += KC) {
+      const long kc = std::min(KC, k - pc);
+      const bool accumulate = pc > 0;
+      const float* slab = pb + pc * nPanels * NR;
+      for (long ip = ip0; ip < ip1; ip++)
+        pack_a_panel(g, ip * MR, std::min(MR, m - ip * MR), pc, kc, MR, pa + (ip - ip0) * kc * MR);
+      for (long ip = ip0; ip < ip1; ip++) {
+        const long i0 = ip * MR, rows = std::min(MR, m - i0);
+        const float* a = pa + (ip - ip0) * kc * MR;
+        for (long jp = jp0; jp < jp1; jp++) {
+          const long j0 = jp * NR, cols = std::min(NR, n - j0);
+          const float* b = slab + jp * kc * NR;
+          float* c = g.c + i0 * n + j0;
+          if (rows == MR && cols == NR) {
+            K.gemm_micro(kc, a, b, c, n, accumulate);
+            continue;
+          }
+          // An edge tile: the zero padding makes the kernel's result right; keep only the part inside C.
+          K.gemm_micro(kc, a, b, edge, NR, false);
+          for (long r = 0; r < rows; r++) {
+            float* dst = c + r * n;
+            const float* src = edge + r * NR;
+            if (accumulate) for (long j = 0; j < cols; j++) dst[j] += src[j];
+            else for (long j = 0; j < cols; j++) dst[j] = src[j];
+          }
+        }
+      }
+    }
+  };
+  const long packTasks = nSlabs * chunksPerSlab, mulTasks = mTiles * nTiles;
+  if (pool) {
+    pool->parallel_for(static_cast<int>(packTasks), packB_task);
+    pool->parallel_for(static_cast<int>(mulTasks), multiply);
+  } else {
+    for (long t = 0; t < packTasks; t++) packB_task(static_cast<int>(t), 0);
+    for (long t = 0; t < mulTasks; t++) multiply(static_cast<int>(t), 0);
+  }
+  return ok.load();
+}
+
+}  // namespace axon

@@ -1,0 +1,40 @@
+// The kernel table each instruction-set variant fills in. kernels_{avx512,avx2,generic}.cc compile the same
+// source (kernels_impl.h) with different -m flags; the addon picks one table at load time from what the CPU
+// reports, so a binary built on one x86-64 machine runs correctly on any other.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace axon {
+
+// Operation codes shared with src/backend/native/index.ts (keep both lists in the same order).
+enum UnaryCode : int {
+  U_NEG = 0, U_ABS, U_SQUARE, U_SQRT, U_RSQRT, U_RECIPROCAL, U_EXP, U_RELU, U_LEAKY_RELU, U_SIGMOID, U_TANH,
+  U_SILU, U_FLOOR, U_CEIL, U_CLAMP, U_COUNT
+};
+enum BinaryCode : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAXIMUM, B_MINIMUM, B_COUNT };
+enum CompareCode : int { C_EQ = 0, C_NE, C_LT, C_LE, C_GT, C_GE, C_COUNT };
+enum ReduceCode : int { R_SUM = 0, R_MAX, R_MIN, R_COUNT };
+
+struct Kernels {
+  const char* name;
+  // GEMM micro-kernel geometry: C tiles of mr x nr, A packed as [kc][mr] panels, B as [kc][nr] panels.
+  int mr, nr;
+  // C[0:mr, 0:nr] (= or +=) sum over l < kc of pa[l*mr + r] * pb[l*nr + c]; ldc is C's row stride.
+  void (*gemm_micro)(long kc, const float* pa, const float* pb, float* c, long ldc, bool accumulate);
+  // out[i] = f(x[i]) for i < n.
+  void (*unary)(int op, const float* x, float* out, size_t n, double p0, double p1);
+  // out[i] = a[i*sa] (op) b[i*sb] for i < n, with sa and sb each 0 (broadcast scalar) or 1 (contiguous).
+  void (*binary)(int op, const float* a, int sa, const float* b, int sb, float* out, size_t n);
+  // out[i] = a[i*sa] (cmp) b[i*sb] ? 1 : 0, as bytes (Axon's bool dtype); sa, sb as for binary.
+  void (*compare)(int op, const float* a, int sa, const float* b, int sb, uint8_t* out, size_t n);
+  // x seen as [outer, size, inner], reduced over the middle axis into out [outer, inner].
+  void (*reduce)(int op, const float* x, size_t outer, size_t size, size_t inner, float* out);
+};
+
+const Kernels* kernels_avx512();
+const Kernels* kernels_avx2();
+const Kernels* kernels_generic();
+
+}  // namespace axon

@@ -1,0 +1,137 @@
+#include "threadpool.h"
+
+#include <chrono>
+#include <cstdlib>
+
+namespace axon {
+
+#ifndef AXON_SPIN_US
+#define AXON_SPIN_US 50
+#endif
+
+// Set while a thread runs pool tasks, so a kernel that calls parallel_for from inside a task runs serially.
+static thread_local bool in_pool_task = false;
+
+static inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+ThreadPool& ThreadPool::instance() {
+  // Never destroyed: joining threads from a static destructor at process exit is a source of hangs, and the OS
+  // reclaims sleeping workers anyway.
+  // AXON_NUM_THREADS sets the starting size (for shared machines and CI); otherwise one thread per logical core.
+  static ThreadPool* pool = [] {
+    auto* p = new ThreadPool();
+    unsigned hw = std::thread::hardware_concurrency();
+    int n = hw == 0 ? 1 : static_cast<int>(hw);
+    if (const char* env = std::getenv("AXON_NUM_THREADS")) {
+      const int v = std::atoi(env);
+      if (v >= 1 && v <= 1024) n = v;
+    }
+    p->resize(n);
+    return p;
+  }();
+  return *pool;
+}
+
+void ThreadPool::resize(int threads) {
+  if (threads < 1) threads = 1;
+  std::lock_guard<std::mutex> call(call_mutex_);
+  if (threads == size()) return;
+  stop_workers();
+  stop_.store(false);
+  // Each worker starts from the region number current now: reading it inside the new thread instead could see a
+  // later stop_workers()'s increment and then wait forever for another one.
+  const uint32_t region = static_cast<uint32_t>(work_.load() >> 32);
+  for (int i = 1; i < threads; i++) workers_.emplace_back([this, i, region] { worker_loop(i, region); });
+}
+
+void ThreadPool::stop_workers() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_.store(true);
+    work_.fetch_add(uint64_t{1} << 32);
+  }
+  wake_.notify_all();
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+}
+
+// Claims and runs tasks of region `region` until none is left (or the region is over).
+void ThreadPool::run_tasks(uint32_t region, int thread) {
+  const bool was = in_pool_task;
+  in_pool_task = true;
+  uint64_t w = work_.load(std::memory_order_acquire);
+  for (;;) {
+    if (static_cast<uint32_t>(w >> 32) != region) break;
+    const int t = static_cast<int>(static_cast<uint32_t>(w));
+    if (t >= ntasks_.load(std::memory_order_relaxed)) break;
+    if (!work_.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    // The claim succeeded, so the region (and task_) cannot change before this task reports done.
+    (*task_)(t, thread);
+    done_.fetch_add(1, std::memory_order_acq_rel);
+    w = work_.load(std::memory_order_acquire);
+  }
+  in_pool_task = was;
+}
+
+void ThreadPool::worker_loop(int id, uint32_t seen) {
+  for (;;) {
+    // Spin for up to AXON_SPIN_US for the next region before sleeping on the condition variable: a matmul's
+    // regions come microseconds apart, while between JavaScript-side work a spinning worker would steal a core.
+    auto region = [&] { return static_cast<uint32_t>(work_.load(std::memory_order_acquire) >> 32); };
+    uint32_t r = region();
+    if (r == seen) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(AXON_SPIN_US);
+      for (int spin = 0; r == seen; spin++) {
+        cpu_relax();
+        r = region();
+        if ((spin & 255) == 255 && std::chrono::steady_clock::now() > until) break;
+      }
+    }
+    if (r == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return region() != seen || stop_.load(); });
+      r = region();
+    }
+    seen = r;
+    if (stop_.load()) return;
+    run_tasks(r, id);
+  }
+}
+
+void ThreadPool::parallel_for(int n, const Task& fn) {
+  if (n <= 0) return;
+  std::unique_lock<std::mutex> call(call_mutex_, std::try_to_lock);
+  if (n == 1 || workers_.empty() || in_pool_task || !call.owns_lock()) {
+    const bool was = in_pool_task;
+    in_pool_task = true;
+    for (int t = 0; t < n; t++) fn(t, 0);
+    in_pool_task = was;
+    return;
+  }
+  task_ = &fn;
+  ntasks_.store(n, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  uint32_t region;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // New region number, task index 0; the release publishes task_, ntasks_ and done_ to the claimers.
+    const uint64_t w = work_.load(std::memory_order_relaxed);
+    region = static_cast<uint32_t>(w >> 32) + 1;
+    work_.store(static_cast<uint64_t>(region) << 32, std::memory_order_release);
+  }
+  wake_.notify_all();
+  run_tasks(region, 0);
+  // Every task has been claimed; wait for those that workers are still running (fn is the caller's local).
+  for (int spin = 0; done_.load(std::memory_order_acquire) != n; spin++) {
+    if (spin < 4096) cpu_relax();
+    else std::this_thread::yield();  // the worker running the last task was descheduled: let it run
+  }
+}
+
+}  // namespace axon

@@ -1,0 +1,181 @@
+// The native backend: Axon's C++ kernels (native/, an N-API addon built at install time) behind the Backend
+// interface. Node only: src/index.ts never imports this file; src/index.node.ts does.
+//
+// The backend starts as a copy of the reference backend and overrides only the kernels the addon has (matmul,
+// unary, binary, where, copy, reduce), and within those only the cases it handles: float32 arrays, and views
+// that collapse to [rows, n] with contiguous or broadcast rows (any strides for copy). Everything else, including
+// kernels added to the Backend interface later, runs the reference code, so the native backend is always
+// complete and always agrees with the spec up to float32 rounding.
+
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View } from "../backend.js";
+import type { TypedArray } from "../../tensor/dtype.js";
+import { referenceBackend } from "../reference/index.js";
+import { collapse } from "../reference/strided.js";
+
+/** What the compiled addon (build/Release/axon_native.node) exports; see native/addon.cc. */
+export interface NativeAddon {
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, aOffset: number, bOffset: number, aBatchStride: number, bBatchStride: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
+  /** Comparisons (op >= 100) write a Uint8Array, the arithmetic ops a Float32Array. */
+  binary(op: number, a: Float32Array, aOffset: number, aRowStride: number, aStride: number,
+    b: Float32Array, bOffset: number, bRowStride: number, bStride: number, out: Float32Array | Uint8Array, rows: number, n: number): void;
+  reduce(op: number, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void;
+  where(cond: Uint8Array, cOffset: number, cRowStride: number, cStride: number,
+    a: Float32Array, aOffset: number, aRowStride: number, aStride: number,
+    b: Float32Array, bOffset: number, bRowStride: number, bStride: number, out: Float32Array, rows: number, n: number): void;
+  copy(src: Float32Array, offset: number, rowStride: number, stride: number, out: Float32Array, rows: number, n: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  /** The kernel variant in use: "avx512", "avx2" or "generic". */
+  isa(): string;
+  /** Switches kernel variant; false if this CPU cannot run it. For tests and benchmarks. */
+  setIsa(name: string): boolean;
+}
+
+// Operation codes: the order of the enums in native/kernels.h.
+const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
+  neg: 0, abs: 1, square: 2, sqrt: 3, rsqrt: 4, reciprocal: 5, exp: 6, relu: 7, leakyRelu: 8, sigmoid: 9, tanh: 10,
+  silu: 11, floor: 12, ceil: 13, clamp: 14,
+};
+// Comparisons are offset by 100: the addon writes them to a Uint8Array (Axon's bool dtype).
+const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, eq: 100, ne: 101, lt: 102, le: 103, gt: 104, ge: 105,
+};
+const REDUCE_CODES: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
+
+/** The unary, binary and reduce ops the addon runs natively for float32 (comparisons: float32 in, bool out);
+ *  the rest use the reference kernels. where and copy are native for float32 too (bool condition for where). */
+export const NATIVE_OPS = {
+  unary: Object.keys(UNARY_CODES) as UnaryOp[],
+  binary: Object.keys(BINARY_CODES) as BinaryOp[],
+  reduce: Object.keys(REDUCE_CODES) as ReduceOp[],
+};
+
+const ADDON_PATH = fileURLToPath(new URL("../../../build/Release/axon_native.node", import.meta.url));
+
+let loaded: { addon: NativeAddon } | { error: string } | undefined;
+
+/** Loads the addon once; on failure returns why (never throws). */
+export function loadNativeAddon(): { addon: NativeAddon } | { error: string } {
+  if (loaded) return loaded;
+  try {
+    if (!existsSync(ADDON_PATH)) {
+      loaded = { error: `${ADDON_PATH} was not built (run \`npm run install\` in axon-dl; see build/native-build.log)` };
+    } else {
+      const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      loaded = { addon };
+    }
+  } catch (e) {
+    loaded = { error: `loading ${ADDON_PATH} failed: ${(e as Error).message.split("\n")[0]}` };
+  }
+  return loaded;
+}
+
+const isF32 = (x: TypedArray): x is Float32Array => x instanceof Float32Array;
+const isU8 = (x: TypedArray): x is Uint8Array => x instanceof Uint8Array;
+
+/**
+ * Collapses `shape` (merging dimensions laid out alike in every view) to at most [rows, n]; null when more
+ * dimensions remain, or when an inner stride is not in {0, 1} and `anyInner` is false. Each view gets its
+ * (rowStride, innerStride) pair.
+ */
+function as2d(shape: readonly number[], strides: readonly (readonly number[])[], anyInner = false):
+  { rows: number; n: number; s: [number, number][] } | null {
+  const c = collapse(shape, strides);
+  const nd = c.shape.length;
+  if (nd > 2) return null;
+  if (nd === 0) return { rows: 1, n: 1, s: strides.map(() => [0, 0]) };
+  const s = c.strides.map((st): [number, number] => [nd === 2 ? st[0] : 0, st[nd - 1]]);
+  for (const [r, i] of s) if (r < 0 || i < 0 || (!anyInner && i > 1)) return null;
+  return { rows: nd === 2 ? c.shape[0] : 1, n: c.shape[nd - 1], s };
+}
+
+/** Builds the native Backend object around a loaded addon. */
+export function createNativeBackend(addon: NativeAddon): Backend {
+  const ref = referenceBackend;
+  return {
+    ...ref,
+    name: "native",
+
+    unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0?: number, p1?: number): void {
+      const code = UNARY_CODES[op];
+      if (code === undefined || !isF32(x) || !isF32(out)) return ref.unary(op, x, out, p0, p1);
+      addon.unary(code, x, out, p0 ?? 0, p1 ?? 0);
+    },
+
+    binary(op: BinaryOp, a: View, b: View, shape: readonly number[], out: TypedArray): void {
+      const code = BINARY_CODES[op];
+      const outOk = code !== undefined && (code >= 100 ? isU8(out) : isF32(out));
+      if (code === undefined || !outOk || !isF32(a.data) || !isF32(b.data)) return ref.binary(op, a, b, shape, out);
+      const v = as2d(shape, [a.strides, b.strides]);
+      if (!v) return ref.binary(op, a, b, shape, out);
+      const [[ra, ia], [rb, ib]] = v.s;
+      addon.binary(code, a.data, a.offset, ra, ia, b.data, b.offset, rb, ib, out as Float32Array | Uint8Array, v.rows, v.n);
+    },
+
+    where(cond: View, a: View, b: View, shape: readonly number[], out: TypedArray): void {
+      if (!isU8(cond.data) || !isF32(a.data) || !isF32(b.data) || !isF32(out)) return ref.where(cond, a, b, shape, out);
+      const v = as2d(shape, [cond.strides, a.strides, b.strides]);
+      if (!v) return ref.where(cond, a, b, shape, out);
+      const [[rc, ic], [ra, ia], [rb, ib]] = v.s;
+      addon.where(cond.data, cond.offset, rc, ic, a.data, a.offset, ra, ia, b.data, b.offset, rb, ib, out, v.rows, v.n);
+    },
+
+    copy(src: View, shape: readonly number[], out: TypedArray): void {
+      if (!isF32(src.data) || !isF32(out)) return ref.copy(src, shape, out);
+      const v = as2d(shape, [src.strides], true);
+      if (!v) return ref.copy(src, shape, out);
+      const [[rs, is]] = v.s;
+      addon.copy(src.data, src.offset, rs, is, out, v.rows, v.n);
+    },
+
+    reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void {
+      const code = REDUCE_CODES[op];
+      if (code === undefined || size === 0 || !isF32(x) || !isF32(out)) return ref.reduce(op, x, outer, size, inner, out);
+      addon.reduce(code, x, outer, size, inner, out);
+    },
+
+    matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulParams): void {
+      if (!isF32(a) || !isF32(b) || !isF32(out)) return ref.matmul(a, b, out, p);
+      addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride);
+    },
+  };
+}
+
+let backend: Backend | null | undefined;
+
+/** The native backend, or null (with the reason from loadNativeAddon) when the addon is unavailable. */
+export function nativeBackend(): Backend | null {
+  if (backend === undefined) {
+    const r = loadNativeAddon();
+    backend = "addon" in r ? createNativeBackend(r.addon) : null;
+  }
+  return backend;
+}
+
+function addonOrThrow(what: string): NativeAddon {
+  const r = loadNativeAddon();
+  if ("error" in r) throw new Error(`${what}: the native backend is unavailable (${r.error})`);
+  return r.addon;
+}
+
+/** Threads the native kernels use (the calling thread included). Defaults to AXON_NUM_THREADS when set, else the
+ *  number of logical cores. */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected an integer >= 1, got ${n}`);
+  addonOrThrow("setNumThreads").setNumThreads(n);
+}
+
+export function getNumThreads(): number {
+  return addonOrThrow("getNumThreads").getNumThreads();
+}
+
+/** The kernel variant and thread count in use, or null when the addon is unavailable (for reports). */
+export function nativeInfo(): { isa: string; threads: number } | null {
+  const r = loadNativeAddon();
+  return "addon" in r ? { isa: r.addon.isa(), threads: r.addon.getNumThreads() } : null;
+}

@@ -1,0 +1,33 @@
+// Axon's entry point under Node (package.json's "node" export condition): the whole public API of ./index.js,
+// plus the native backend, which is registered here because loading an N-API addon needs Node. Browsers and
+// bundlers get ./index.js, which imports nothing Node-only.
+//
+// AXON_BACKEND picks the backend at load time: "native" (the default when the addon loads), "reference", or
+// unset. An unknown value is an error, not a silent fallback.
+
+import { registerBackend, setBackend } from "./backend/registry.js";
+import { loadNativeAddon, nativeBackend } from "./backend/native/index.js";
+
+export * from "./index.js";
+export { setNumThreads, getNumThreads } from "./backend/native/index.js";
+
+const BACKENDS = ["native", "reference"];
+
+function selectFromEnv(): void {
+  const wanted = process.env.AXON_BACKEND?.trim() || undefined;
+  if (wanted !== undefined && !BACKENDS.includes(wanted)) {
+    throw new Error(`AXON_BACKEND="${wanted}" is not a backend Axon has (use one of: ${BACKENDS.join(", ")}; or unset it)`);
+  }
+  if (wanted === "reference") return; // do not even load the addon
+  const native = nativeBackend();
+  if (native) {
+    registerBackend(native, 10);
+    if (wanted === "native") setBackend("native");
+  } else if (wanted === "native") {
+    const r = loadNativeAddon();
+    // Said once, only to someone who asked for native: everyone else silently gets the reference backend.
+    console.warn(`axon: AXON_BACKEND=native, but ${"error" in r ? r.error : "the addon did not load"}; using the reference backend`);
+  }
+}
+
+selectFromEnv();

@@ -1,0 +1,343 @@
+// The native backend (native/, src/backend/native/) against the reference backend, kernel by kernel, for every
+// kernel variant this CPU can run (avx512, avx2, generic) and with 1 and 2 threads. The reference is the spec:
+//   - add/sub/mul/div/maximum/minimum, relu, neg, abs, square, sqrt, floor, ceil, clamp must match bit for bit
+//     (a float32 result of one IEEE operation is the same whether computed in float32 or in float64 and rounded);
+//   - exp/sigmoid/tanh/silu are polynomial approximations: within a few float32 ulps;
+//   - matmul accumulates in float32 with FMA: within k-term float32 rounding of sum |a||b|;
+//   - sums accumulate in float64 in a different order: within one float32 rounding.
+// Skipped, with the reason, only when the addon is not built (Axon then runs on the reference backend).
+
+import { describe, test, after } from "node:test";
+import assert from "node:assert/strict";
+import * as ax from "../src/index.js";
+import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View } from "../src/index.js";
+import { referenceBackend } from "../src/backend/reference/index.js";
+import { createNativeBackend, loadNativeAddon, NATIVE_OPS, type NativeAddon } from "../src/backend/native/index.js";
+
+const loaded = loadNativeAddon();
+
+if ("error" in loaded) {
+  test("native backend", { skip: `native addon not built: ${loaded.error}` }, () => {});
+} else {
+  const addon = loaded.addon;
+  const defaultIsa = addon.isa();
+  const defaultThreads = addon.getNumThreads();
+  after(() => {
+    addon.setIsa(defaultIsa);
+    addon.setNumThreads(defaultThreads);
+  });
+  const isas = ["avx512", "avx2", "generic"].filter((isa) => {
+    const ok = addon.setIsa(isa);
+    addon.setIsa(defaultIsa);
+    return ok;
+  });
+
+  test("native addon: loads, reports its kernel variant and thread count", () => {
+    assert.ok(isas.includes(defaultIsa), `isa ${defaultIsa} among ${isas.join(", ")}`);
+    assert.ok(addon.getNumThreads() >= 1);
+    assert.equal(addon.setIsa("sse9000"), false);
+  });
+
+  for (const isa of isas) {
+    for (const threads of [1, 2]) {
+      describe(`native kernels (${isa}, ${threads} thread${threads > 1 ? "s" : ""})`, () => {
+        const native = createNativeBackend(addon);
+        const use = () => { addon.setIsa(isa); addon.setNumThreads(threads); };
+        kernelTests(native, addon, use, 1000 * threads + isa.length);
+      });
+    }
+  }
+
+  describe("native backend through the ops", () => {
+    test("an MLP's forward and backward agree with the reference backend", () => {
+      if (!ax.listBackends().includes("native")) ax.registerBackend(createNativeBackend(addon), -1);
+      const before = ax.getBackend().name;
+      const run = (name: string) => {
+        ax.setBackend(name);
+        ax.manualSeed(7);
+        const model = new ax.nn.Sequential(new ax.nn.Linear(37, 65), new ax.nn.ReLU(), new ax.nn.Linear(65, 10));
+        const x = ax.randn([33, 37]);
+        const y = ax.randint(0, 10, [33]);
+        const loss = ax.nn.functional.crossEntropy(model.forward(x), y);
+        loss.backward();
+        return { loss: loss.item(), grads: model.parameters().map((p) => p.grad!.toTypedArray() as Float32Array) };
+      };
+      try {
+        const want = run("reference"), got = run("native");
+        assert.ok(Math.abs(got.loss - want.loss) <= 1e-5 * Math.abs(want.loss), `loss ${got.loss} vs ${want.loss}`);
+        got.grads.forEach((g, i) => assertClose(g, want.grads[i], 1e-5, 1e-6, `grad ${i}`));
+      } finally {
+        ax.setBackend(before);
+      }
+    });
+
+    test("kernels and dtypes the addon lacks fall back to the reference", () => {
+      const native = createNativeBackend(addon);
+      for (const k of Object.keys(referenceBackend) as (keyof Backend)[]) assert.ok(native[k] !== undefined, k);
+      const x = Float64Array.from([0.5, -1, 2]), out = new Float64Array(3), want = new Float64Array(3);
+      native.unary("exp", x, out);
+      referenceBackend.unary("exp", x, want);
+      assert.deepEqual(out, want);
+      const xe = Float32Array.from([0.5, -1, 2]), oe = new Float32Array(3), we = new Float32Array(3);
+      native.unary("erf", xe, oe);
+      referenceBackend.unary("erf", xe, we);
+      assert.deepEqual(oe, we);
+    });
+  });
+
+  describe("native addon: bad arguments give errors, never out-of-bounds access", () => {
+    const a = new Float32Array(12), b = new Float32Array(12), out = new Float32Array(16);
+    test("matmul", () => {
+      assert.throws(() => addon.matmul(a, b, out, 1, 4, 4, 4, false, false, 0, 0, 0, 0), RangeError); // A needs 16
+      assert.throws(() => addon.matmul(a, b, out, 2, 3, 3, 4, false, false, 0, 0, 1, 0), RangeError); // batch 2 past the end
+      assert.throws(() => addon.matmul(a, new Float64Array(12) as never, out, 1, 3, 3, 4, false, false, 0, 0, 0, 0), TypeError);
+      assert.throws(() => addon.matmul(a, b, out, 1, -3, 3, 4, false, false, 0, 0, 0, 0), RangeError);
+    });
+    test("unary, binary, reduce", () => {
+      assert.throws(() => addon.unary(0, new Float32Array(3), new Float32Array(4), 0, 0), RangeError);
+      assert.throws(() => addon.unary(99, a, a, 0, 0), RangeError);
+      assert.throws(() => addon.binary(0, a, 0, 4, 1, b, 0, 4, 1, out, 4, 4), RangeError);
+      assert.throws(() => addon.binary(0, a, 0, 4, 2, b, 0, 4, 1, out, 3, 4), RangeError);
+      assert.throws(() => addon.reduce(0, a, 2, 3, 3, out), RangeError);
+      assert.throws(() => addon.binary(104, a, 0, 4, 1, b, 0, 4, 1, out, 3, 4), TypeError); // comparisons write bytes
+      assert.throws(() => addon.where(new Uint8Array(12), 0, 4, 1, a, 0, 4, 1, b, 1, 4, 1, out, 3, 4), RangeError);
+      assert.throws(() => addon.copy(a, 0, 1, 4, out, 4, 4), RangeError);
+    });
+    test("setNumThreads", () => {
+      assert.throws(() => addon.setNumThreads(0), RangeError);
+    });
+  });
+}
+
+// ---- the kernel checks, run once per (variant, thread count) --------------------------------------------------
+
+function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed: number): void {
+  const g = new ax.Generator(seed);
+  const SIZES = [1, 7, 33, 129];
+
+  test("matmul: every combination of m, n, k in {1, 7, 33, 129} and transA/transB", () => {
+    use();
+    for (const m of SIZES) for (const n of SIZES) for (const k of SIZES) {
+      for (const transA of [false, true]) for (const transB of [false, true]) {
+        checkMatmul(native, g, { batch: 1, m, n, k, transA, transB, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
+      }
+    }
+  });
+
+  test("matmul: batched, broadcast (batch stride 0), offsets, k past one slab, multi-tile products", () => {
+    use();
+    const cases: [number, number, number, number][] = [[3, 17, 31, 9], [4, 20, 30, 40], [2, 65, 129, 300], [1, 300, 257, 513], [1, 200, 1, 300], [1, 1, 300, 700], [5, 8, 32, 256]];
+    for (const [batch, m, n, k] of cases) {
+      for (const transA of [false, true]) for (const transB of [false, true]) {
+        checkMatmul(native, g, { batch, m, n, k, transA, transB, aOffset: 5, bOffset: 3, aBatchStride: m * k, bBatchStride: k * n });
+        checkMatmul(native, g, { batch, m, n, k, transA, transB, aOffset: 0, bOffset: 1, aBatchStride: m * k + 2, bBatchStride: 0 });
+        checkMatmul(native, g, { batch, m, n, k, transA, transB, aOffset: 2, bOffset: 0, aBatchStride: 0, bBatchStride: k * n });
+      }
+    }
+  });
+
+  test("matmul: empty products", () => {
+    use();
+    const out = new Float32Array(6).fill(NaN);
+    native.matmul(new Float32Array(0), new Float32Array(0), out, { batch: 1, m: 2, n: 3, k: 0, transA: false, transB: false, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
+    assert.deepEqual([...out], [0, 0, 0, 0, 0, 0]);
+    native.matmul(new Float32Array(0), new Float32Array(6), new Float32Array(0), { batch: 1, m: 0, n: 3, k: 2, transA: false, transB: false, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
+  });
+
+  const EXACT_UNARY = new Set<UnaryOp>(["neg", "abs", "square", "sqrt", "relu", "leakyRelu", "floor", "ceil", "clamp", "reciprocal"]);
+  for (const op of NATIVE_OPS.unary) {
+    test(`unary ${op}`, () => {
+      use();
+      for (const len of [1, 7, 33, 1000, 70001]) {
+        const x = specialValues(g, len, op === "exp" || op === "sigmoid" || op === "tanh" || op === "silu" ? 30 : 5);
+        const params: [number, number] = op === "leakyRelu" ? [0.01, 0] : op === "clamp" ? [-0.5, len % 2 ? NaN : 0.75] : [0, 0];
+        const want = new Float32Array(len), got = new Float32Array(len);
+        referenceBackend.unary(op, x, want, ...params);
+        native.unary(op, x, got, ...params);
+        if (EXACT_UNARY.has(op)) assertClose(got, want, 0, 0, `${op} len ${len}`);
+        // rsqrt rounds twice (sqrt, then 1/x) where the reference rounds once.
+        else assertClose(got, want, op === "rsqrt" ? 2.5e-7 : 6e-7, 1e-37, `${op} len ${len}`);
+      }
+    });
+  }
+
+  test("exp, sigmoid, tanh: overflow, underflow, infinities and NaN", () => {
+    use();
+    const x = Float32Array.from([88.7, 88.8, 89, 100, Infinity, -Infinity, -87.3, -100, -103.9, -104, -200, NaN, 0, -0, 1e-8, -1e-8, 0.6249, 0.6251]);
+    for (const op of ["exp", "sigmoid", "tanh", "silu"] as UnaryOp[]) {
+      const want = new Float32Array(x.length), got = new Float32Array(x.length);
+      referenceBackend.unary(op, x, want);
+      native.unary(op, x, got);
+      assertClose(got, want, 6e-7, 1e-37, op);
+    }
+  });
+
+  for (const op of NATIVE_OPS.binary) {
+    test(`binary ${op}: same shape, row and column broadcast, scalar, strided fallback`, () => {
+      use();
+      const shapes: [number[], number[], number[]][] = [
+        [[33, 129], [33, 129], [33, 129]],
+        [[7, 1000], [1000], [7, 1000]],
+        [[129, 33], [129, 1], [129, 33]],
+        [[], [40000], [40000]],
+        [[300, 257], [], [300, 257]],
+        [[1], [1], [1]],
+        [[5, 1, 7], [1, 6, 7], [5, 6, 7]], // three dims after collapsing: the reference path
+        [[400, 300], [400, 300], [400, 300]],
+      ];
+      for (const [sa, sb, shape] of shapes) {
+        for (const swap of [false, true]) {
+          const [s1, s2] = swap ? [sb, sa] : [sa, sb];
+          const a = viewOf(g, s1, shape, 2), b = viewOf(g, s2, shape, 3);
+          const size = shape.reduce((p, q) => p * q, 1);
+          const want = outFor(op, size), got = outFor(op, size);
+          referenceBackend.binary(op, a, b, shape, want);
+          native.binary(op, a, b, shape, got);
+          assertClose(got, want, 0, 0, `${op} ${JSON.stringify(s1)} with ${JSON.stringify(s2)}`);
+        }
+      }
+      // A transposed operand: general strides, handled by the reference kernel.
+      const a = viewOf(g, [20, 30], [20, 30], 0);
+      const at: View = { data: a.data, offset: 0, strides: [1, 20] };
+      const b = viewOf(g, [30, 20], [30, 20], 0);
+      const want = outFor(op, 600), got = outFor(op, 600);
+      referenceBackend.binary(op, at, b, [30, 20], want);
+      native.binary(op, at, b, [30, 20], got);
+      assertClose(got, want, 0, 0, `${op} transposed`);
+    });
+  }
+
+  test("where: same shape, broadcast condition and operands, strided fallback", () => {
+    use();
+    const cases: [number[], number[], number[], number[]][] = [
+      [[129, 33], [129, 33], [129, 33], [129, 33]],
+      [[129, 1], [33], [], [129, 33]],
+      [[70000], [70000], [1], [70000]],
+      [[4, 1, 5], [1, 3, 5], [4, 3, 5], [4, 3, 5]],
+    ];
+    for (const [sc, sa, sb, shape] of cases) {
+      const c0 = viewOf(g, sc, shape, 1);
+      const cond: View = { data: Uint8Array.from(c0.data, (v) => (v > 0 ? 1 : 0)), offset: 1, strides: c0.strides };
+      const a = viewOf(g, sa, shape, 0), b = viewOf(g, sb, shape, 2);
+      const size = shape.reduce((p, q) => p * q, 1);
+      const want = new Float32Array(size), got = new Float32Array(size);
+      referenceBackend.where(cond, a, b, shape, want);
+      native.where(cond, a, b, shape, got);
+      assertClose(got, want, 0, 0, `where ${JSON.stringify([sc, sa, sb])}`);
+    }
+  });
+
+  test("copy: contiguous, transposed, strided, broadcast and dtype-converting views", () => {
+    use();
+    const data = new Float32Array(300 * 257 + 5);
+    for (let i = 0; i < data.length; i++) data[i] = g.normal();
+    const cases: [number[], number[], number][] = [
+      [[300, 257], [257, 1], 5], // contiguous
+      [[257, 300], [1, 257], 0], // transposed
+      [[100, 50], [514, 2], 3], // every other column of every other row
+      [[7, 33], [0, 1], 0], // a broadcast row
+      [[3, 4, 5], [1, 15, 3], 0], // a 3-d permutation: the reference path
+      [[], [], 9],
+    ];
+    for (const [shape, strides, offset] of cases) {
+      const size = shape.reduce((p, q) => p * q, 1);
+      const want = new Float32Array(size), got = new Float32Array(size);
+      referenceBackend.copy({ data, offset, strides }, shape, want);
+      native.copy({ data, offset, strides }, shape, got);
+      assertClose(got, want, 0, 0, `copy ${JSON.stringify([shape, strides])}`);
+    }
+    const f64 = new Float64Array(10), f64ref = new Float64Array(10);
+    native.copy({ data, offset: 0, strides: [1] }, [10], f64);
+    referenceBackend.copy({ data, offset: 0, strides: [1] }, [10], f64ref);
+    assert.deepEqual(f64, f64ref);
+  });
+
+  for (const op of NATIVE_OPS.reduce) {
+    test(`reduce ${op} over [outer, size, inner]`, () => {
+      use();
+      const shapes = [[1, 1, 1], [1, 7, 1], [3, 33, 1], [2, 129, 7], [7, 1, 33], [4, 1000, 1], [1, 100003, 1], [2, 300, 257], [1000, 60, 1]];
+      for (const [outer, size, inner] of shapes) {
+        for (const withNaN of [false, true]) {
+          const x = new Float32Array(outer * size * inner);
+          for (let i = 0; i < x.length; i++) x[i] = g.normal() * 10;
+          if (withNaN) x[Math.floor(x.length / 2)] = NaN;
+          const want = new Float32Array(outer * inner), got = new Float32Array(outer * inner);
+          referenceBackend.reduce(op as ReduceOp, x, outer, size, inner, want);
+          native.reduce(op as ReduceOp, x, outer, size, inner, got);
+          // A sum rounds once to float32 from float64 partial sums taken in another order: one ulp of sum |x|.
+          assertClose(got, want, op === "sum" ? 1.2e-7 * 10 * size : 0, 0, `${op} [${outer}, ${size}, ${inner}]${withNaN ? " with NaN" : ""}`, op === "sum");
+        }
+      }
+    });
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------------------------
+
+function checkMatmul(native: Backend, g: ax.Generator, p: MatmulParams): void {
+  const aLen = p.aOffset + (p.batch - 1) * p.aBatchStride + p.m * p.k;
+  const bLen = p.bOffset + (p.batch - 1) * p.bBatchStride + p.k * p.n;
+  const a = new Float32Array(aLen), b = new Float32Array(bLen);
+  for (let i = 0; i < aLen; i++) a[i] = g.normal();
+  for (let i = 0; i < bLen; i++) b[i] = g.normal();
+  const outLen = p.batch * p.m * p.n;
+  // One guard element past the end: the kernel must not write there.
+  const want = new Float32Array(outLen), got = new Float32Array(outLen + 1).fill(NaN), scale = new Float32Array(outLen);
+  referenceBackend.matmul(a, b, want, p);
+  native.matmul(a, b, got, p);
+  referenceBackend.matmul(a.map(Math.abs), b.map(Math.abs), scale, p);
+  const ctx = `matmul ${JSON.stringify(p)}`;
+  assert.ok(Number.isNaN(got[outLen]), `${ctx}: wrote past the output`);
+  // float32 accumulation of k products: error within about k * 2^-24 * sum |a||b| in the worst case.
+  const rel = Math.max(2, p.k) * 2 ** -24;
+  for (let i = 0; i < outLen; i++) {
+    const tol = rel * scale[i] + 1e-30;
+    if (!(Math.abs(got[i] - want[i]) <= tol)) assert.fail(`${ctx}: element ${i} is ${got[i]}, expected ${want[i]} (tol ${tol})`);
+  }
+}
+
+const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"]);
+function outFor(op: BinaryOp, size: number): Float32Array | Uint8Array {
+  return COMPARISONS.has(op) ? new Uint8Array(size) : new Float32Array(size);
+}
+
+/** Random values mixed with the ones kernels get wrong: 0, -0, ±Inf, NaN, tiny and huge. */
+function specialValues(g: ax.Generator, len: number, spread: number): Float32Array {
+  const specials = [0, -0, Infinity, -Infinity, NaN, 1e-30, -1e-30, 1e30, -1e30, 0.5, -0.5, 1, -1];
+  const x = new Float32Array(len);
+  for (let i = 0; i < len; i++) x[i] = i % 11 === 3 ? specials[(i / 11 | 0) % specials.length] : g.normal() * spread;
+  return x;
+}
+
+/** A view of `shape` broadcast to `target` (strides 0 on broadcast dims), over random data at an offset. */
+function viewOf(g: ax.Generator, shape: number[], target: number[], offset: number): View {
+  const size = shape.reduce((p, q) => p * q, 1);
+  const data = new Float32Array(offset + size);
+  for (let i = 0; i < data.length; i++) data[i] = i % 17 === 5 ? NaN : g.normal();
+  const own: number[] = [];
+  for (let d = shape.length - 1, acc = 1; d >= 0; d--) { own[d] = shape[d] === 1 ? 0 : acc; acc *= shape[d]; }
+  const lead = target.length - shape.length;
+  const strides = target.map((_, d) => (d < lead ? 0 : own[d - lead]));
+  return { data, offset, strides };
+}
+
+/**
+ * |got - want| <= rtol * |want| + atol, elementwise (or, with scaleBySize, rtol alone as an absolute bound);
+ * NaN must match NaN and infinities must match exactly. rtol = atol = 0 asks for identical values (0 and -0 equal).
+ */
+function assertClose(got: Float32Array | Uint8Array, want: Float32Array | Uint8Array, rtol: number, atol: number, ctx: string, absolute = false): void {
+  assert.equal(got.length, want.length, `${ctx}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i], v = got[i];
+    if (Number.isNaN(w) || Number.isNaN(v)) {
+      if (Number.isNaN(w) !== Number.isNaN(v)) assert.fail(`${ctx}: element ${i} is ${v}, expected ${w}`);
+      continue;
+    }
+    if (!Number.isFinite(w) || !Number.isFinite(v)) {
+      if (v !== w) assert.fail(`${ctx}: element ${i} is ${v}, expected ${w}`);
+      continue;
+    }
+    const tol = absolute ? rtol : rtol * Math.abs(w) + atol;
+    if (!(Math.abs(v - w) <= tol)) assert.fail(`${ctx}: element ${i} is ${v}, expected ${w} (|diff| ${Math.abs(v - w)} > ${tol})`);
+  }
+}
