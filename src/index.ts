@@ -47,6 +47,6 @@ export {
 } from "./train/fit.js";
 export { summary, type ModelSummary, type LayerSummary } from "./train/summary.js";
 export { Perceptron, XOR_PROOF, type PerceptronFitOptions, type PerceptronHistory } from "./models/perceptron.js";
-export { mlp, buildModel, type ModelSpec, type MlpSpec, type PerceptronSpec } from "./models/zoo.js";
+export { mlp, cnn, buildModel, CNN_ARCHS, type ModelSpec, type MlpSpec, type PerceptronSpec, type CnnSpec, type CnnArch } from "./models/zoo.js";
 export { serializeSafetensors, parseSafetensors, SafetensorsError } from "./io/safetensors.js";
 export { serializeModel, parseModel, type SavedModel, type InputInfo } from "./io/model.js";

@@ -20,7 +20,7 @@ function axon(...args: string[]): { code: number; out: string; err: string } {
 test("axon --help documents every command", () => {
   const r = axon("--help");
   assert.equal(r.code, 0);
-  for (const cmd of ["train", "eval", "predict", "summary", "demo perceptron", "demo xor"]) assert.match(r.out, new RegExp(`axon ${cmd}`));
+  for (const cmd of ["train", "eval", "predict", "summary", "viz", "demo perceptron", "demo xor"]) assert.match(r.out, new RegExp(`axon ${cmd}`));
   const t = axon("train", "--help");
   for (const opt of ["--model", "--dataset", "--data-dir", "--epochs", "--batch-size", "--optimizer", "--lr", "--seed", "--out"]) assert.match(t.out, new RegExp(opt));
 });
@@ -78,6 +78,48 @@ test("axon train, then summary, eval and predict on the saved model", () => {
   const q = axon("predict", model, row);
   assert.equal(q.code, 0, q.err);
   assert.match(q.out, /row\.json#1: \d/);
+});
+
+test("axon train --model cnn: a LeNet trains, and summary, eval, predict and viz rebuild it from the file", () => {
+  const model = path.join(dir, "lenet.safetensors");
+  const t = axon("train", "--model", "cnn", "--arch", "lenet", "--epochs", "1", "--plain", "--out", model);
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /Model: cnn lenet 1x28x28 .*61,706 parameters/);
+  const acc = Number(/Test accuracy: ([\d.]+)%/.exec(t.out)![1]);
+  assert.ok(acc > 88, `one epoch of LeNet on the digits should pass 88%, got ${acc}%`);
+  const bytes = readFileSync(model);
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8"));
+  assert.deepEqual(header["0.weight"].shape, [6, 1, 5, 5]);
+  assert.match(header.__metadata__["axon.architecture"], /"kind":"cnn","arch":"lenet"/);
+  const history = JSON.parse(header.__metadata__["axon.history"]) as { epoch: number; loss: number; valAccuracy: number }[];
+  assert.equal(history.length, 1);
+  assert.equal(history[0].valAccuracy.toFixed(4), (acc / 100).toFixed(4));
+
+  const s = axon("summary", model);
+  assert.equal(s.code, 0, s.err);
+  assert.match(s.out, /0 \(Conv2d\)\s+\[-1, 6, 28, 28\]\s+156/);
+  assert.match(s.out, /5 \(MaxPool2d\)\s+\[-1, 16, 5, 5\]/);
+  const e = axon("eval", model);
+  assert.equal(e.code, 0, e.err);
+  assert.match(e.out, new RegExp(`Accuracy: ${acc.toFixed(2)}% \\(\\d+/2000\\), loss \\d`), "eval reproduces the accuracy measured by train");
+  const p = axon("predict", model, "mnist:0");
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /mnist:0: \d/);
+  const v = axon("viz", model, "--limit", "100");
+  assert.equal(v.code, 0, v.err);
+  for (const f of ["filters", "confusion", "mistakes", "curves"]) assert.match(v.out, new RegExp(`Wrote .*lenet-viz/${f}\\.png`));
+
+  const cases: [string[], RegExp][] = [
+    [["train", "--model", "cnn", "--arch", "resnet"], /--arch must be one of lenet, vgg, simple/],
+    [["train", "--arch", "vgg"], /--arch chooses a cnn's layers; add --model cnn/],
+    [["train", "--model", "cnn", "--hidden", "64"], /--hidden sets up an MLP/],
+    [["train", "--model", "cnn", "--arch", "simple", "--dropout", "0.5"], /the simple cnn has no dropout layers/],
+  ];
+  for (const [args, message] of cases) {
+    const r = axon(...args);
+    assert.equal(r.code, 2, `axon ${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, message);
+  }
 });
 
 test("axon train --model perceptron trains the multi-class perceptron rule", () => {

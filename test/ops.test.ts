@@ -141,7 +141,7 @@ const NOT_IN_TABLE = new Set([
   // convolution, pooling and normalization: their own table against PyTorch in conv.test.ts (fixtures/conv.json)
   "conv1d", "conv2d", "convTranspose2d", "maxPool2d", "avgPool2d", "adaptiveAvgPool2d", "batchNorm", "layerNorm",
   // not tensor ops: training, models and files, tested in fit, summary, zoo, perceptron and safetensors tests
-  "fit", "evaluate", "predict", "EarlyStopping", "defaultAccuracy", "summary", "Perceptron", "mlp", "buildModel",
+  "fit", "evaluate", "predict", "EarlyStopping", "defaultAccuracy", "summary", "Perceptron", "mlp", "cnn", "buildModel",
   "serializeSafetensors", "parseSafetensors", "SafetensorsError", "serializeModel", "parseModel",
 ]);
 

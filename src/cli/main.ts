@@ -8,10 +8,12 @@ import "../index.node.js";
 const HELP = `axon: train and run neural networks from the command line
 
 Usage:
-  axon train [options]             train a model (default: MLP 784-256-128-10 on the embedded MNIST digits)
+  axon train [options]             train a model (default: MLP 784-256-128-10 on the embedded MNIST digits;
+                                   --model cnn for a convolutional network)
   axon eval MODEL [options]        accuracy and loss of a saved model on its dataset's test split
   axon predict MODEL INPUT         classify inputs: a CSV or JSON file of rows, or DATASET:INDEX (e.g. mnist:7)
   axon summary MODEL               layers, output shapes and parameter counts of a saved model
+  axon viz MODEL [--out DIR]       PNG images: first-layer filters, confusion matrix, mistakes, training curves
   axon demo perceptron             the perceptron learns AND and OR, then fails on XOR, and says why
   axon demo xor                    a two-layer network solves XOR
 
@@ -39,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     case "eval": return (await import("./eval.js")).run(rest);
     case "predict": return (await import("./predict.js")).run(rest);
     case "summary": return (await import("./summary.js")).run(rest);
+    case "viz": return (await import("./viz.js")).run(rest);
     case "demo": return (await import("./demo.js")).run(rest);
     default:
       throw new UsageError(`unknown command "${command}"\n\n${HELP}`);

@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) { process.stdout.write(HELP); return 0; }
   const saved = openModel(positionals[0], "summary");
   const lines = [`Model: ${describeSpec(saved.spec)}`];
-  if (saved.spec.kind === "mlp") {
+  if (saved.spec.kind !== "perceptron") {
     lines.push(summary(saved.model as nn.Module, saved.spec.inputShape).text);
   } else {
     const n = saved.spec.inputShape.reduce((a, b) => a * b, 1);

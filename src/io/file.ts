@@ -60,8 +60,8 @@ export async function loadAsync(file: string): Promise<Safetensors> {
 }
 
 /** Saves a model with its architecture and input description, atomically. */
-export function saveModel(file: string, model: Parameters<typeof serializeModel>[0], spec: ModelSpec, input: InputInfo, metrics: Record<string, number> = {}): void {
-  writeFileAtomic(file, serializeModel(model, spec, input, metrics));
+export function saveModel(file: string, model: Parameters<typeof serializeModel>[0], spec: ModelSpec, input: InputInfo, metrics: Record<string, number> = {}, extra: Record<string, string> = {}): void {
+  writeFileAtomic(file, serializeModel(model, spec, input, metrics, extra));
 }
 
 /** Loads a model saved by saveModel (or `axon train`) and rebuilds it; errors name the file. */

@@ -24,6 +24,8 @@ export interface SavedModel {
   input: InputInfo;
   metrics: Record<string, number>;
   model: ReturnType<typeof buildModel>;
+  /** All the file's metadata, including entries other tools added (e.g. "axon.history", the training curves). */
+  metadata: Record<string, string>;
 }
 
 interface HasState {
@@ -31,8 +33,10 @@ interface HasState {
   loadStateDict(dict: Record<string, Tensor> | Map<string, Tensor>): unknown;
 }
 
-export function serializeModel(model: HasState, spec: ModelSpec, input: InputInfo, metrics: Record<string, number> = {}): Uint8Array {
+/** `extra` adds metadata entries beside Axon's own (`axon train` stores the per-epoch history as "axon.history"). */
+export function serializeModel(model: HasState, spec: ModelSpec, input: InputInfo, metrics: Record<string, number> = {}, extra: Record<string, string> = {}): Uint8Array {
   return serializeSafetensors(model.stateDict(), {
+    ...extra,
     "axon.format": FORMAT_VERSION,
     "axon.architecture": JSON.stringify(spec),
     "axon.input": JSON.stringify(input),
@@ -56,5 +60,5 @@ export function parseModel(bytes: Uint8Array): SavedModel {
   const metrics = json("axon.metrics", "{}") as Record<string, number>;
   const model = buildModel(spec);
   (model as unknown as HasState).loadStateDict(tensors);
-  return { spec, input, metrics, model };
+  return { spec, input, metrics, model, metadata };
 }

@@ -1,11 +1,14 @@
 // The model zoo: architectures described by a small JSON spec, so that a saved file carries its own architecture
 // (in the safetensors metadata) and `axon eval`/`predict` can rebuild the model with no code.
 // Parameter names are PyTorch's for the same nn.Sequential, e.g. an MLP's first Linear is "1.weight" [out, in]
-// after the Flatten at index 0.
+// after the Flatten at index 0; a cnn's first convolution is "0.weight" [out, in, kH, kW] (see cnn.ts).
 
 import * as nn from "../nn/index.js";
 import { Perceptron } from "./perceptron.js";
 import { numel } from "../tensor/shape.js";
+import { cnn, describeCnn, checkCnnSpec, type CnnSpec } from "./cnn.js";
+
+export { cnn, CNN_ARCHS, type CnnSpec, type CnnArch } from "./cnn.js";
 
 export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "silu", "leakyRelu"] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -28,7 +31,7 @@ export interface PerceptronSpec {
   outputs: number;
 }
 
-export type ModelSpec = MlpSpec | PerceptronSpec;
+export type ModelSpec = MlpSpec | PerceptronSpec | CnnSpec;
 
 export function activationModule(name: ActivationName): nn.Module {
   switch (name) {
@@ -58,11 +61,13 @@ export function buildModel(spec: ModelSpec): nn.Module | Perceptron {
   switch (spec.kind) {
     case "mlp": return mlp(spec);
     case "perceptron": return new Perceptron(numel(spec.inputShape), spec.outputs);
-    default: throw new Error(`unknown model kind ${JSON.stringify((spec as { kind: unknown }).kind)} (known: mlp, perceptron)`);
+    case "cnn": return cnn(spec);
+    default: throw new Error(`unknown model kind ${JSON.stringify((spec as { kind: unknown }).kind)} (known: mlp, perceptron, cnn)`);
   }
 }
 
 export function describeSpec(spec: ModelSpec): string {
+  if (spec.kind === "cnn") return describeCnn(spec);
   if (spec.kind === "perceptron") return `perceptron ${numel(spec.inputShape)}-${spec.outputs} (${spec.outputs === 1 ? "step activation" : "argmax over class scores"}, perceptron rule)`;
   const sizes = [numel(spec.inputShape), ...spec.hidden, spec.outputs].join("-");
   return `mlp ${sizes} (${spec.activation}${spec.dropout > 0 ? `, dropout ${spec.dropout}` : ""})`;
@@ -79,7 +84,8 @@ export function checkSpec(raw: unknown): ModelSpec {
     if (!Number.isInteger(outputs) || outputs <= 0 || outputs === 2) throw new Error(`model spec: a perceptron's outputs must be 1 or a class count >= 3, got ${JSON.stringify(s.outputs)}`);
     return { kind: "perceptron", inputShape: s.inputShape!, outputs };
   }
-  if (s.kind !== "mlp") throw new Error(`model spec: unknown kind ${JSON.stringify(s?.kind)} (known: mlp, perceptron)`);
+  if (s.kind === "cnn") return checkCnnSpec(s as Record<string, unknown>, s.inputShape!);
+  if (s.kind !== "mlp") throw new Error(`model spec: unknown kind ${JSON.stringify(s?.kind)} (known: mlp, perceptron, cnn)`);
   if (!Array.isArray(s.hidden) || !s.hidden.every((d) => Number.isInteger(d) && d > 0)) throw new Error(`model spec: hidden must be a list of positive integers, got ${JSON.stringify(s.hidden)}`);
   if (!outputsOk) throw new Error(`model spec: outputs must be a positive integer, got ${JSON.stringify(s.outputs)}`);
   if (!ACTIVATIONS.includes(s.activation as ActivationName)) throw new Error(`model spec: activation must be one of ${ACTIVATIONS.join(", ")}, got ${JSON.stringify(s.activation)}`);
