@@ -151,11 +151,13 @@ export async function run(argv: string[]): Promise<number> {
       }
     },
   };
+  const evalChunk = spec.kind === "cnn" ? 100 : 500;
   const testBatches = {
-    length: Math.ceil(d.xTest.shape[0] / 500),
+    // A convolution's im2col matrix grows with the batch, so CNNs are evaluated in smaller chunks.
+    length: Math.ceil(d.xTest.shape[0] / evalChunk),
     *[Symbol.iterator]() {
-      for (let i = 0; i < d.xTest.shape[0]; i += 500) {
-        const n = Math.min(500, d.xTest.shape[0] - i);
+      for (let i = 0; i < d.xTest.shape[0]; i += evalChunk) {
+        const n = Math.min(evalChunk, d.xTest.shape[0] - i);
         yield [normalize(d.xTest.narrow(0, i, n), norm), d.yTest.narrow(0, i, n)] as const;
       }
     },
