@@ -1,64 +1,214 @@
-// Convolution layer speed: conv2d forward + backward (weight, bias and input gradients) for the layer shapes of a
-// small MNIST CNN, once per Axon backend, and PyTorch on the CPU for scale when /usr/bin/python3 has torch.
+// CNN training throughput: conv 3x3 (32) - ReLU - max-pool 2, conv 3x3 (64) - ReLU - max-pool 2, dense 10, trained
+// with Adam (lr 1e-3) and softmax cross-entropy on batches of 64 Fashion-MNIST images (Debian's
+// dataset-fashion-mnist when installed, random data of the same shape otherwise): Axon on each backend,
+// TensorFlow.js cpu and wasm, and PyTorch (CPU, child process) when /usr/bin/python3 has it.
 //
-//   node --import tsx bench/conv.ts                     # every shape, torch with 2 threads
-//   node --import tsx bench/conv.ts --torch-threads=1 --no-torch
+//   npm run bench:conv
+//   npm run bench:conv -- --steps=2 --batches=20 --threads=1 --no-tfjs --no-torch --random --torch-threads=2
 //
-// Milliseconds per fwd+bwd, median and min over interleaved reps (see harness.ts for why interleaved).
+// One rep is `steps` full training steps (zero grads, forward, loss, backward, optimizer step); in-process
+// contenders are interleaved rep by rep (bench/harness.ts), PyTorch runs after them. Writes bench/results/conv.md.
+// Per-layer conv2d timings: npm run bench:conv-layers.
 
 import { spawnSync } from "node:child_process";
-import * as ax from "../src/index.js";
+import * as ax from "../src/index.node.js";
+import { fashionMnist } from "../src/node.js";
+import { nativeInfo } from "../src/backend/native/index.js";
 import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { loadTfjs } from "./tfjs.js";
 
-const F = ax.nn.functional;
 const flags = parseFlags();
+const BATCH = 64;
+const STEPS = Number(flags.get("steps") ?? 5);
+const NBATCHES = Number(flags.get("batches") ?? 20);
+const LR = 1e-3;
 const torchThreads = Number(flags.get("torch-threads") ?? 2);
+if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
 
-interface Layer { name: string; x: number[]; w: number[]; padding: number; inputGrad: boolean }
-const LAYERS: Layer[] = [
-  { name: "64x1x28x28 -> 32, 3x3, pad 1 (first layer, no input grad)", x: [64, 1, 28, 28], w: [32, 1, 3, 3], padding: 1, inputGrad: false },
-  { name: "64x1x28x28 -> 32, 3x3, pad 1 (with input grad)", x: [64, 1, 28, 28], w: [32, 1, 3, 3], padding: 1, inputGrad: true },
-  { name: "64x32x14x14 -> 64, 3x3, pad 1", x: [64, 32, 14, 14], w: [64, 32, 3, 3], padding: 1, inputGrad: true },
-];
-
-function torchTimes(layer: Layer): number | undefined {
-  if (flags.has("no-torch")) return undefined;
-  const code = `
-import torch, time, json
-torch.set_num_threads(${torchThreads})
-x = torch.randn(${layer.x.join(",")}, requires_grad=${layer.inputGrad ? "True" : "False"})
-w = torch.randn(${layer.w.join(",")}, requires_grad=True); b = torch.zeros(${layer.w[0]}, requires_grad=True)
-def run():
-    y = torch.nn.functional.conv2d(x, w, b, padding=${layer.padding}); y.backward(torch.ones_like(y))
-for _ in range(3): run()
-ts = []
-for _ in range(20):
-    t = time.perf_counter(); run(); ts.append((time.perf_counter() - t) * 1e3)
-ts.sort(); print(json.dumps(ts[len(ts) // 2]))
-`;
-  const r = spawnSync("/usr/bin/python3", ["-c", code], { encoding: "utf8" });
-  return r.status === 0 ? Number(r.stdout.trim()) : undefined;
+// ---- data: images [N, 28*28] in [0, 1] and labels [N], shared by every contender -----------------------------
+let source = "";
+let xs: Float32Array, ys: Int32Array;
+const n = BATCH * NBATCHES;
+try {
+  if (flags.has("random")) throw new Error("--random");
+  const { train } = fashionMnist();
+  const [x, y] = train.tensors;
+  xs = (x.reshape([x.shape[0], 784]).narrow(0, 0, n).contiguous().toTypedArray() as Float32Array).slice();
+  ys = Int32Array.from(y.narrow(0, 0, n).toTypedArray() as ArrayLike<number>);
+  source = `Fashion-MNIST (the first ${n} training images)`;
+} catch (e) {
+  const g = new ax.Generator(1);
+  xs = new Float32Array(n * 784);
+  ys = new Int32Array(n);
+  for (let i = 0; i < xs.length; i++) xs[i] = g.random();
+  for (let i = 0; i < n; i++) ys[i] = Math.floor(g.random() * 10);
+  source = `random data shaped like Fashion-MNIST (${(e as Error).message === "--random" ? "--random" : "dataset not found"})`;
 }
 
-const rows: string[][] = [];
-for (const layer of LAYERS) {
-  const x = ax.randn(layer.x).requiresGrad_(layer.inputGrad);
-  const w = ax.randn(layer.w).mul(0.1).detach().requiresGrad_();
-  const b = ax.zeros([layer.w[0]]).requiresGrad_();
-  const contenders: Contender[] = ax.listBackends().map((backend) => ({
-    name: backend,
-    before: () => ax.setBackend(backend),
-    run: () => {
-      const y = F.conv2d(x, w, b, { padding: layer.padding });
-      y.backward(y.onesLike());
+interface Trainer { step: () => void; loss: () => number }
+
+// ---- Axon -----------------------------------------------------------------------------------------------------
+function axonTrainer(backend: string): Trainer {
+  ax.setBackend(backend);
+  ax.manualSeed(0);
+  const { nn, optim } = ax;
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(64 * 7 * 7, 10),
+  );
+  const opt = new optim.Adam(model.parameters(), { lr: LR });
+  const X = ax.tensor(xs).reshape([n, 1, 28, 28]), Y = ax.tensor(ys, { dtype: "int32" });
+  const batches = Array.from({ length: NBATCHES }, (_, i) => [X.narrow(0, i * BATCH, BATCH), Y.narrow(0, i * BATCH, BATCH)]);
+  let i = 0, last = NaN;
+  return {
+    step: () => {
+      const [x, y] = batches[i++ % NBATCHES];
+      opt.zeroGrad();
+      const loss = nn.functional.crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      last = loss.item();
     },
-  }));
-  const results = await interleaved(contenders, { warmup: 3, targetMs: 2000, minReps: 10, maxReps: 40 });
-  const torchMs = torchTimes(layer);
-  for (const [backend, s] of results) rows.push([layer.name, `axon ${backend}`, fmt(s.median, 1), fmt(s.min, 1)]);
-  rows.push([layer.name, `torch (${torchThreads} thread${torchThreads === 1 ? "" : "s"})`, fmt(torchMs, 1), "-"]);
+    loss: () => last,
+  };
 }
 
-const text = [...environment(), "", markdownTable(["conv2d fwd+bwd", "contender", "median ms", "min ms"], rows)].join("\n");
-console.log(text);
-console.log(`\nwritten to ${writeResults("conv.md", text)}`);
+// ---- TensorFlow.js (NHWC, as tfjs wants) ------------------------------------------------------------------------
+const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
+
+async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
+  const tf = loaded!.tf;
+  await tf.setBackend(backend);
+  const uniform = (shape: number[], fanIn: number) => {
+    const bound = 1 / Math.sqrt(fanIn);
+    return tf.variable(tf.randomUniform(shape, -bound, bound, "float32", 1));
+  };
+  const c1 = uniform([3, 3, 1, 32], 9), b1 = tf.variable(tf.zeros([32]));
+  const c2 = uniform([3, 3, 32, 64], 288), b2 = tf.variable(tf.zeros([64]));
+  const d = uniform([64 * 7 * 7, 10], 64 * 7 * 7), bd = tf.variable(tf.zeros([10]));
+  const opt = tf.train.adam(LR);
+  const batches = Array.from({ length: NBATCHES }, (_, i) => [
+    tf.tensor4d(xs.subarray(i * BATCH * 784, (i + 1) * BATCH * 784), [BATCH, 28, 28, 1]),
+    tf.oneHot(tf.tensor1d(ys.subarray(i * BATCH, (i + 1) * BATCH), "int32"), 10),
+  ]);
+  let i = 0, last = NaN;
+  return {
+    step: () => {
+      const [x, y] = batches[i++ % NBATCHES];
+      const loss = opt.minimize(() => {
+        type T4 = import("@tensorflow/tfjs").Tensor4D;
+        let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x as T4, c1 as T4, 1, "same"), b1)) as T4, 2, 2, "valid");
+        h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, c2 as T4, 1, "same"), b2)) as T4, 2, 2, "valid");
+        // tfjs flattens NHWC, Axon NCHW: a different but equally sized dense layer, which is all speed needs.
+        const logits = tf.add(tf.matMul(tf.reshape(h, [BATCH, 64 * 7 * 7]), d), bd);
+        return tf.losses.softmaxCrossEntropy(y, logits) as import("@tensorflow/tfjs").Scalar;
+      }, true)!;
+      last = loss.dataSync()[0];
+      loss.dispose();
+    },
+    loss: () => last,
+  };
+}
+
+// ---- PyTorch (child process, after the others) ------------------------------------------------------------------
+function torchRun(): { sps: number; msPerStep: number; loss: number; version: string } | null {
+  if (flags.has("no-torch")) return null;
+  const code = `
+import json, time, sys, torch
+torch.set_num_threads(${torchThreads}); torch.manual_seed(0)
+B, NB, STEPS = ${BATCH}, ${NBATCHES}, ${STEPS}
+data = sys.stdin.buffer.read()
+x = torch.frombuffer(bytearray(data[:B*NB*784*4]), dtype=torch.float32).reshape(B*NB, 1, 28, 28)
+y = torch.frombuffer(bytearray(data[B*NB*784*4:]), dtype=torch.int32).long()
+nn = torch.nn
+model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+                      nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64*7*7, 10))
+opt = torch.optim.Adam(model.parameters(), lr=${LR})
+i = 0
+def step():
+    global i
+    b = i % NB; i += 1
+    opt.zero_grad(); loss = nn.functional.cross_entropy(model(x[b*B:(b+1)*B]), y[b*B:(b+1)*B]); loss.backward(); opt.step()
+    return loss.item()
+for _ in range(2 * STEPS): step()
+ts = []
+t_end = time.perf_counter() + 4
+while len(ts) < 4 or (time.perf_counter() < t_end and len(ts) < 20):
+    t = time.perf_counter()
+    for _ in range(STEPS): last = step()
+    ts.append(time.perf_counter() - t)
+ts.sort()
+print(json.dumps({"median": ts[len(ts)//2], "loss": last, "version": torch.__version__}))
+`;
+  const input = Buffer.concat([Buffer.from(xs.buffer, xs.byteOffset, xs.byteLength), Buffer.from(ys.buffer, ys.byteOffset, ys.byteLength)]);
+  const r = spawnSync("/usr/bin/python3", ["-c", code], { input, encoding: "utf8", timeout: 300_000 });
+  if (r.status !== 0) {
+    process.stderr.write(`torch not run: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}\n`);
+    return null;
+  }
+  const o = JSON.parse(r.stdout.trim()) as { median: number; loss: number; version: string };
+  return { sps: (STEPS * BATCH) / o.median, msPerStep: (o.median * 1000) / STEPS, loss: o.loss, version: o.version };
+}
+
+// ---- run ------------------------------------------------------------------------------------------------------
+const trainers = new Map<string, { trainer: Trainer; before: () => unknown }>();
+for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b), before: () => ax.setBackend(b) });
+// Peers that cannot train this model (tfjs-wasm has no Conv2DBackpropFilter kernel) are listed with the reason.
+// One so slow that interleaving would take minutes (tfjs-cpu: tens of seconds a step) is timed on one more step.
+const cannot: string[] = [];
+const slow = new Map<string, { trainer: Trainer; ms: number }>();
+if (loaded) {
+  for (const b of ["cpu", "wasm"] as const) {
+    const trainer = await tfjsTrainer(b);
+    try {
+      trainer.step();
+      const t0 = performance.now();
+      trainer.step();
+      const ms = performance.now() - t0;
+      if (ms > 3000) slow.set(`tfjs-${b}`, { trainer, ms });
+      else trainers.set(`tfjs-${b}`, { trainer, before: () => loaded.tf.setBackend(b) });
+    } catch (e) {
+      cannot.push(`tfjs-${b}: cannot train this model (${(e as Error).message.split("\n")[0]})`);
+    }
+  }
+}
+const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) => ({
+  name, before, run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
+}));
+process.stderr.write(`CNN, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
+const measured = await interleaved(contenders, { warmup: 1, targetMs: 4000, minReps: 3, maxReps: 15 });
+const torch = torchRun();
+
+const rows: { name: string; sps: number; ms: number; loss: number }[] = [...trainers].map(([name, { trainer }]) => ({
+  name: name === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : name,
+  sps: (STEPS * BATCH) / (measured.get(name)!.median / 1000),
+  ms: measured.get(name)!.median / STEPS,
+  loss: trainer.loss(),
+}));
+for (const [name, { trainer, ms }] of slow) rows.push({ name: `${name} (one step, not interleaved)`, sps: BATCH / (ms / 1000), ms, loss: trainer.loss() });
+if (torch) rows.push({ name: `torch ${torch.version} (${torchThreads} threads)`, sps: torch.sps, ms: torch.msPerStep, loss: torch.loss });
+const peers = rows.filter((r) => !r.name.startsWith("axon:native"));
+
+const native = nativeInfo();
+const report = [
+  "# CNN training throughput",
+  "",
+  ...environment([
+    `model: conv3x3(1->32, pad 1)-ReLU-maxpool2, conv3x3(32->64, pad 1)-ReLU-maxpool2, dense 3136->10; softmax cross-entropy, Adam lr ${LR}, batch ${BATCH}, float32`,
+    `data: ${source}`,
+    native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
+    loaded ? `tfjs: ${loaded.tf.version.tfjs}; wasm backend: ${loaded.wasmNote}` : "tfjs: not run",
+    torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
+    `one rep = ${STEPS} training steps; in-process contenders interleaved rep by rep; median over reps`,
+    ...cannot,
+  ]).map((l) => `- ${l}`),
+  "",
+  markdownTable(
+    ["contender", "samples/s", "ms/step", ...peers.map((p) => `÷ ${p.name.split(" (")[0]}`), "last loss"],
+    rows.map((r) => [r.name, fmt(r.sps, 0), fmt(r.ms, 2), ...peers.map((p) => `${fmt(r.sps / p.sps)}x`), fmt(r.loss, 3)]),
+  ),
+  "",
+].join("\n");
+console.log(report);
+console.error(`wrote ${writeResults("conv.md", report)}`);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "gemm.h"
@@ -267,55 +268,79 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   }
   if (rows == 0 || n == 0) return env.Undefined();
   if (out.length < rows * n) return throw_range(env, "axon native: where output is too short"), env.Undefined();
-  const int64_t minRows = std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / n);
-  parallel_chunks(rows, minRows, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) {
-      const uint8_t* __restrict pc = c.data + oc.offset + r * oc.rowStride;
-      const float* __restrict pa = a.data + oa.offset + r * oa.rowStride;
-      const float* __restrict pb = b.data + ob.offset + r * ob.rowStride;
-      float* __restrict po = out.data + r * n;
-      const int64_t sc = oc.stride, sa = oa.stride, sb = ob.stride;
-      if (sc == 1 && sa == 1 && sb == 1) {
-        for (int64_t j = 0; j < n; j++) po[j] = pc[j] ? pa[j] : pb[j];
-      } else {
-        for (int64_t j = 0; j < n; j++) po[j] = pc[j * sc] ? pa[j * sa] : pb[j * sb];
-      }
+  // Elements [s, s + len) of row r. Both operands are loaded before the select, so the loop has no branch (a
+  // relu mask is a coin flip per element) and vectorizes.
+  auto run = [&](int64_t r, int64_t s, int64_t len) {
+    const int64_t sc = oc.stride, sa = oa.stride, sb = ob.stride;
+    const uint8_t* __restrict pc = c.data + oc.offset + r * oc.rowStride + s * sc;
+    const float* __restrict pa = a.data + oa.offset + r * oa.rowStride + s * sa;
+    const float* __restrict pb = b.data + ob.offset + r * ob.rowStride + s * sb;
+    float* __restrict po = out.data + r * n + s;
+    if (sc == 1 && sa == 1 && sb == 1) {
+      for (int64_t j = 0; j < len; j++) { const float x = pa[j], y = pb[j]; po[j] = pc[j] ? x : y; }
+    } else if (sc == 1 && sa == 1 && sb == 0) {  // where(mask, g, 0): relu's backward
+      const float y = pb[0];
+      for (int64_t j = 0; j < len; j++) { const float x = pa[j]; po[j] = pc[j] ? x : y; }
+    } else if (sc == 1 && sa == 0 && sb == 1) {
+      const float x = pa[0];
+      for (int64_t j = 0; j < len; j++) { const float y = pb[j]; po[j] = pc[j] ? x : y; }
+    } else {
+      for (int64_t j = 0; j < len; j++) { const float x = pa[j * sa], y = pb[j * sb]; po[j] = pc[j * sc] ? x : y; }
     }
-  });
+  };
+  if (rows == 1) {
+    parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t s, int64_t e) { run(0, s, e - s); });
+  } else {
+    const int64_t minRows = std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / n);
+    parallel_chunks(rows, minRows, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; r++) run(r, 0, n);
+    });
+  }
   return env.Undefined();
 }
 
-// copy(src, offset, rowStride, stride, out, rows, n): out[r*n + j] = src[offset + r*rowStride + j*stride], any
+// copy(src, offset, rowStride, stride, out, rows, n[, outer, outerStride]):
+// out[(q*rows + r)*n + j] = src[offset + q*outerStride + r*rowStride + j*stride] for q < outer (default 1), any
 // non-negative strides. A strided inner loop (a transpose) goes tile by tile, so that both the lines it reads and
-// the lines it writes stay in L1.
+// the lines it writes stay in L1. The outer axis covers views that collapse to three dimensions, such as the
+// [O, N, P] -> [N, O, P] swap around convolution's GEMMs.
 Napi::Value Copy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   F32 src, out;
-  int64_t rows, n;
+  int64_t rows, n, outer = 1, outerStride = 0;
   Operand2d o;
   if (info.Length() < 7 || !get_int(info, 5, "rows", &rows) || !get_int(info, 6, "n", &n) || !get_f32(info, 0, "src", &src) ||
-      !get_f32(info, 4, "out", &out) || !get_operand(info, 1, "src", src.length, rows, n, true, &o)) {
-    if (!env.IsExceptionPending()) throw_type(env, "axon native: copy expects 7 arguments");
+      !get_f32(info, 4, "out", &out) || !get_operand(info, 1, "src", src.length, rows, n, true, &o) ||
+      (info.Length() >= 9 && (!get_int(info, 7, "outer", &outer) || !get_int(info, 8, "outerStride", &outerStride)))) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: copy expects 7 or 9 arguments");
     return env.Undefined();
   }
-  if (rows == 0 || n == 0) return env.Undefined();
-  if (out.length < rows * n) return throw_range(env, "axon native: copy output is too short"), env.Undefined();
-  const float* s = src.data + o.offset;
-  float* d = out.data;
+  if (rows == 0 || n == 0 || outer == 0) return env.Undefined();
+  if (double(outer) * rows * n > double(out.length)) return throw_range(env, "axon native: copy output is too short"), env.Undefined();
+  if (o.offset + (outer - 1) * outerStride + (rows - 1) * o.rowStride + (n - 1) * o.stride >= src.length)
+    return throw_range(env, "axon native: reads past the end of src"), env.Undefined();
   const int64_t rs = o.rowStride, cs = o.stride;
+  // Rows of all outer blocks in one range, so that either axis can feed the threads.
+  const int64_t total = outer * rows;
   const int64_t minRows = std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / n);
-  parallel_chunks(rows, minRows, [&](int64_t r0, int64_t r1) {
-    if (cs == 1) {
-      for (int64_t r = r0; r < r1; r++) std::memcpy(d + r * n, s + r * rs, n * sizeof(float));
-      return;
-    }
-    constexpr int64_t T = 32;
-    for (int64_t rb = r0; rb < r1; rb += T) {
-      const int64_t re = std::min(r1, rb + T);
-      for (int64_t jb = 0; jb < n; jb += T) {
-        const int64_t je = std::min(n, jb + T);
-        for (int64_t j = jb; j < je; j++)
-          for (int64_t r = rb; r < re; r++) d[r * n + j] = s[r * rs + j * cs];
+  parallel_chunks(total, minRows, [&](int64_t t0, int64_t t1) {
+    while (t0 < t1) {
+      const int64_t q = t0 / rows, r0 = t0 % rows, r1 = std::min(rows, r0 + (t1 - t0));
+      const float* s = src.data + o.offset + q * outerStride;
+      float* d = out.data + q * rows * n;
+      t0 += r1 - r0;
+      if (cs == 1) {
+        for (int64_t r = r0; r < r1; r++) std::memcpy(d + r * n, s + r * rs, n * sizeof(float));
+        continue;
+      }
+      constexpr int64_t T = 32;
+      for (int64_t rb = r0; rb < r1; rb += T) {
+        const int64_t re = std::min(r1, rb + T);
+        for (int64_t jb = 0; jb < n; jb += T) {
+          const int64_t je = std::min(n, jb + T);
+          for (int64_t j = jb; j < je; j++)
+            for (int64_t r = rb; r < re; r++) d[r * n + j] = s[r * rs + j * cs];
+        }
       }
     }
   });
@@ -341,6 +366,302 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   parallel_chunks(outer, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / per), [&](int64_t o0, int64_t o1) {
     K->reduce(static_cast<int>(op), x.data + o0 * size * inner, static_cast<size_t>(o1 - o0), static_cast<size_t>(size),
               static_cast<size_t>(inner), out.data + o0 * inner);
+  });
+  return env.Undefined();
+}
+
+// ---- sliding windows: im2col, col2im, max pooling (the contracts of Backend.im2col etc. in src/backend/backend.ts)
+
+// Window2d's fields, in the interface's order, as 14 numbers starting at argument i.
+struct Window {
+  int64_t batch, channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+};
+
+// Reads and checks a window: every size >= 0, strides and dilations >= 1, and every count the kernels multiply
+// small enough that no product overflows (each below 2^31, their products checked against the arrays' lengths).
+bool get_window(const Napi::CallbackInfo& info, size_t i, Window* g) {
+  int64_t* f[14] = {&g->batch, &g->channels, &g->height, &g->width, &g->kh, &g->kw, &g->sh, &g->sw,
+                    &g->ph, &g->pw, &g->dh, &g->dw, &g->oh, &g->ow};
+  static const char* names[14] = {"batch", "channels", "height", "width", "kernelH", "kernelW", "strideH", "strideW",
+                                  "padH", "padW", "dilationH", "dilationW", "outH", "outW"};
+  for (int k = 0; k < 14; k++) {
+    const bool positive = k == 6 || k == 7 || k == 10 || k == 11;
+    if (!get_int(info, i + k, names[k], f[k], positive ? 1 : 0)) return false;
+    if (*f[k] >= (int64_t{1} << 31)) return throw_range(info.Env(), std::string("axon native: window ") + names[k] + " is too large");
+  }
+  return true;
+}
+
+// Elements of x ([batch, channels, height, width]) and of cols ([channels*kh*kw, batch*oh*ow]), in double so
+// that the check itself cannot overflow.
+double image_size(const Window& g) { return double(g.batch) * g.channels * g.height * g.width; }
+double cols_size(const Window& g) { return double(g.channels) * g.kh * g.kw * g.batch * g.oh * g.ow; }
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return a > 0 ? (a + b - 1) / b : a / b; }  // b > 0
+
+// The outputs ow in [lo, hi) whose column ow*stride + shift lies in [0, size) (the reference's validRange).
+inline void valid_range(int64_t shift, int64_t stride, int64_t size, int64_t count, int64_t* lo, int64_t* hi) {
+  *lo = std::min(count, shift >= 0 ? 0 : ceil_div(-shift, stride));
+  *hi = std::max(*lo, std::min(count, ceil_div(size - shift, stride)));
+}
+
+constexpr int64_t WINDOW_MIN_PER_THREAD = 1 << 14;  // elements of output per thread before splitting
+
+// im2col(x, out, ...window): one task per band of column rows (c, i, j); each row is written in full.
+Napi::Value Im2col(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 x, out;
+  Window g;
+  if (info.Length() < 16 || !get_f32(info, 0, "x", &x) || !get_f32(info, 1, "out", &out) || !get_window(info, 2, &g)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: im2col expects 16 arguments");
+    return env.Undefined();
+  }
+  if (image_size(g) > double(x.length)) return throw_range(env, "axon native: im2col input is too short"), env.Undefined();
+  if (cols_size(g) > double(out.length)) return throw_range(env, "axon native: im2col output is too short"), env.Undefined();
+  const int64_t rows = g.channels * g.kh * g.kw, L = g.batch * g.oh * g.ow, plane = g.height * g.width;
+  if (rows == 0 || L == 0) return env.Undefined();
+  parallel_chunks(rows, std::max<int64_t>(1, WINDOW_MIN_PER_THREAD / L), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
+      const int64_t shiftW = j * g.dw - g.pw;
+      int64_t lo, hi;
+      valid_range(shiftW, g.sw, g.width, g.ow, &lo, &hi);
+      float* o = out.data + r * L;
+      for (int64_t b = 0; b < g.batch; b++) {
+        const float* base = x.data + (b * g.channels + c) * plane;
+        for (int64_t oh = 0; oh < g.oh; oh++, o += g.ow) {
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.height) { std::memset(o, 0, g.ow * sizeof(float)); continue; }
+          const float* row = base + ih * g.width;  // column iw = ow*sw + shiftW, inside [0, width) for ow in [lo, hi)
+          for (int64_t ow = 0; ow < lo; ow++) o[ow] = 0.0f;
+          if (g.sw == 1) {
+            if (hi > lo) std::memcpy(o + lo, row + (lo + shiftW), (hi - lo) * sizeof(float));
+          } else {
+            for (int64_t ow = lo; ow < hi; ow++) o[ow] = row[ow * g.sw + shiftW];
+          }
+          for (int64_t ow = hi; ow < g.ow; ow++) o[ow] = 0.0f;
+        }
+      }
+    }
+  });
+  return env.Undefined();
+}
+
+// col2im(cols, out, ...window): one task per band of channels, so no two tasks write the same element; within a
+// channel the sums run in the reference's order (i, j, b, oh, ow), so results match it bit for bit.
+Napi::Value Col2im(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 cols, out;
+  Window g;
+  if (info.Length() < 16 || !get_f32(info, 0, "cols", &cols) || !get_f32(info, 1, "out", &out) || !get_window(info, 2, &g)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: col2im expects 16 arguments");
+    return env.Undefined();
+  }
+  if (cols_size(g) > double(cols.length)) return throw_range(env, "axon native: col2im input is too short"), env.Undefined();
+  if (image_size(g) > double(out.length)) return throw_range(env, "axon native: col2im output is too short"), env.Undefined();
+  const int64_t L = g.batch * g.oh * g.ow, plane = g.height * g.width;
+  if (g.channels == 0 || g.batch == 0) return env.Undefined();
+  const int64_t perChannel = std::max<int64_t>(1, g.kh * g.kw * L + g.batch * plane);
+  parallel_chunks(g.channels, std::max<int64_t>(1, WINDOW_MIN_PER_THREAD / perChannel), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++) {
+      for (int64_t b = 0; b < g.batch; b++) std::memset(out.data + (b * g.channels + c) * plane, 0, plane * sizeof(float));
+      for (int64_t i = 0; i < g.kh; i++) {
+        for (int64_t j = 0; j < g.kw; j++) {
+          const int64_t shiftW = j * g.dw - g.pw;
+          int64_t lo, hi;
+          valid_range(shiftW, g.sw, g.width, g.ow, &lo, &hi);
+          const float* o = cols.data + ((c * g.kh + i) * g.kw + j) * L;
+          for (int64_t b = 0; b < g.batch; b++) {
+            float* base = out.data + (b * g.channels + c) * plane;
+            for (int64_t oh = 0; oh < g.oh; oh++, o += g.ow) {
+              const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+              if (ih < 0 || ih >= g.height) continue;
+              float* __restrict row = base + ih * g.width;
+              const float* __restrict src = o;
+              if (g.sw == 1) {
+                for (int64_t ow = lo; ow < hi; ow++) row[ow + shiftW] += src[ow];
+              } else {
+                for (int64_t ow = lo; ow < hi; ow++) row[ow * g.sw + shiftW] += src[ow];
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+  return env.Undefined();
+}
+
+bool get_i32(const Napi::CallbackInfo& info, size_t i, const char* what, int32_t** data, int64_t* length) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    return throw_type(info.Env(), std::string("axon native: ") + what + " must be an Int32Array");
+  auto arr = v.As<Napi::Int32Array>();
+  *data = arr.Data();
+  *length = static_cast<int64_t>(arr.ElementLength());
+  return true;
+}
+
+// One max-pooling window, the reference's rule: the first strict maximum wins, and a NaN wins and stays. Written
+// with selects, not branches: on real activations "is this the new max" is a coin flip that a branch predictor
+// loses half the time.
+inline void pool_take(float v, int32_t at, float* best, int32_t* where) {
+  const bool take = (v > *best) | ((v != v) & (*best == *best));
+  // Masks rather than ?: (which GCC turned back into a branch here).
+  const uint32_t mask = 0u - static_cast<uint32_t>(take);
+  uint32_t vb, bb;
+  std::memcpy(&vb, &v, 4);
+  std::memcpy(&bb, best, 4);
+  bb = (vb & mask) | (bb & ~mask);
+  std::memcpy(best, &bb, 4);
+  *where = static_cast<int32_t>((static_cast<uint32_t>(at) & mask) | (static_cast<uint32_t>(*where) & ~mask));
+}
+
+// A window that reaches into the padding: positions outside the plane are skipped; with none inside (possible
+// with dilation) the result is -inf at index 0, as the reference.
+inline float pool_edge(const float* base, const Window& g, int64_t h0, int64_t w0, int32_t* index) {
+  float best = -std::numeric_limits<float>::infinity();
+  int32_t where = -1;
+  for (int64_t i = 0; i < g.kh; i++) {
+    const int64_t ih = h0 + i * g.dh;
+    if (ih < 0 || ih >= g.height) continue;
+    for (int64_t j = 0; j < g.kw; j++) {
+      const int64_t iw = w0 + j * g.dw;
+      if (iw < 0 || iw >= g.width) continue;
+      const float v = base[ih * g.width + iw];
+      if (where < 0) { best = v; where = static_cast<int32_t>(ih * g.width + iw); }
+      else pool_take(v, static_cast<int32_t>(ih * g.width + iw), &best, &where);
+    }
+  }
+  *index = where < 0 ? 0 : where;
+  return best;
+}
+
+// maxPool2d(x, out, indices, ...window): one task per band of (batch, channel) planes; the reference's rule for
+// ties and NaN (the first strict maximum wins; a NaN wins and stays).
+Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 x, out;
+  int32_t* idx;
+  int64_t idxLen;
+  Window g;
+  if (info.Length() < 17 || !get_f32(info, 0, "x", &x) || !get_f32(info, 1, "out", &out) ||
+      !get_i32(info, 2, "indices", &idx, &idxLen) || !get_window(info, 3, &g)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: maxPool2d expects 17 arguments");
+    return env.Undefined();
+  }
+  const double outSize = double(g.batch) * g.channels * g.oh * g.ow;
+  if (image_size(g) > double(x.length)) return throw_range(env, "axon native: maxPool2d input is too short"), env.Undefined();
+  if (outSize > double(out.length) || outSize > double(idxLen))
+    return throw_range(env, "axon native: maxPool2d output or indices are too short"), env.Undefined();
+  const int64_t planes = g.batch * g.channels, plane = g.height * g.width, P = g.oh * g.ow;
+  if (planes == 0 || P == 0) return env.Undefined();
+  // Outputs whose whole window lies inside the input (rows [ohLo, ohHi), columns [owLo, owHi)) take the fast
+  // path: no bounds tests, and the first position seeds the maximum.
+  int64_t ohLo, ohHi, owLo, owHi;
+  valid_range(-g.ph, g.sh, g.height - (g.kh - 1) * g.dh, g.oh, &ohLo, &ohHi);
+  valid_range(-g.pw, g.sw, g.width - (g.kw - 1) * g.dw, g.ow, &owLo, &owHi);
+  parallel_chunks(planes, std::max<int64_t>(1, WINDOW_MIN_PER_THREAD / std::max<int64_t>(1, P * g.kh * g.kw)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const float* base = x.data + p * plane;
+      float* o = out.data + p * P;
+      int32_t* oi = idx + p * P;
+      for (int64_t oh = 0; oh < g.oh; oh++) {
+        const int64_t h0 = oh * g.sh - g.ph;
+        float* orow = o + oh * g.ow;
+        int32_t* irow = oi + oh * g.ow;
+        const bool rowInside = oh >= ohLo && oh < ohHi;
+        const int64_t lo = rowInside ? owLo : g.ow, hi = rowInside ? owHi : g.ow;
+        for (int64_t ow = 0; ow < lo; ow++) orow[ow] = pool_edge(base, g, h0, ow * g.sw - g.pw, &irow[ow]);
+        for (int64_t ow = hi; ow < g.ow; ow++) orow[ow] = pool_edge(base, g, h0, ow * g.sw - g.pw, &irow[ow]);
+        if (lo >= hi) continue;
+        // The interior, one window position at a time across the row: each output's comparisons still run in the
+        // window's order, but neighbouring outputs are independent, so the loop has no dependency chain.
+        const int64_t at0 = h0 * g.width - g.pw;  // plane index of window (0, 0) for ow = 0 (may be < 0; ow >= lo is not)
+        for (int64_t ow = lo; ow < hi; ow++) {
+          orow[ow] = base[at0 + ow * g.sw];
+          irow[ow] = static_cast<int32_t>(at0 + ow * g.sw);
+        }
+        for (int64_t i = 0; i < g.kh; i++) {
+          for (int64_t j = i == 0 ? 1 : 0; j < g.kw; j++) {
+            const int64_t off = at0 + i * g.dh * g.width + j * g.dw;
+            const int32_t a0 = static_cast<int32_t>(off), sw = static_cast<int32_t>(g.sw);
+            for (int64_t ow = lo; ow < hi; ow++) {
+              const float v = base[off + ow * g.sw], best = orow[ow];
+              const bool take = (v > best) | ((v != v) & (best == best));
+              orow[ow] = take ? v : best;
+              irow[ow] = take ? a0 + static_cast<int32_t>(ow) * sw : irow[ow];
+            }
+          }
+        }
+      }
+    }
+  });
+  return env.Undefined();
+}
+
+// scatterAddRows(out, rows, outCols, index, idxCols, src): out[r*outCols + index[r*idxCols + j]] += src[r*idxCols + j],
+// Backend.scatterAdd for a 2-d [rows, outCols] output along dim 1 (max pooling's backward). Every index is
+// checked before any write; rows run in parallel, each in the reference's order.
+Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 out, src;
+  int32_t* index;
+  int64_t indexLen, rows, outCols, idxCols;
+  if (info.Length() < 6 || !get_f32(info, 0, "out", &out) || !get_int(info, 1, "rows", &rows) ||
+      !get_int(info, 2, "outCols", &outCols) || !get_i32(info, 3, "index", &index, &indexLen) ||
+      !get_int(info, 4, "idxCols", &idxCols) || !get_f32(info, 5, "src", &src)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: scatterAddRows expects 6 arguments");
+    return env.Undefined();
+  }
+  const double n = double(rows) * idxCols;
+  if (double(rows) * outCols > double(out.length) || n > double(indexLen) || n > double(src.length))
+    return throw_range(env, "axon native: scatterAddRows arrays are too short"), env.Undefined();
+  const int64_t total = rows * idxCols;
+  for (int64_t k = 0; k < total; k++)
+    if (index[k] < 0 || index[k] >= outCols) return throw_range(env, "axon native: scatterAddRows index out of range"), env.Undefined();
+  if (total == 0) return env.Undefined();
+  parallel_chunks(rows, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / std::max<int64_t>(1, idxCols)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      float* o = out.data + r * outCols;
+      const int32_t* ix = index + r * idxCols;
+      const float* s = src.data + r * idxCols;
+      for (int64_t j = 0; j < idxCols; j++) o[ix[j]] += s[j];
+    }
+  });
+  return env.Undefined();
+}
+
+// ---- optimizers -------------------------------------------------------------------------------------------------
+
+// adamStep(theta, grad, m, v, vmax | null, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt, decay, decoupled,
+// maximize): one Adam/AdamW step in place over theta.length elements (see AdamArgs in kernels.h).
+Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 theta, grad, m, v, vmax;
+  if (info.Length() < 14 || !get_f32(info, 0, "param", &theta) || !get_f32(info, 1, "grad", &grad) ||
+      !get_f32(info, 2, "expAvg", &m) || !get_f32(info, 3, "expAvgSq", &v) ||
+      (!info[4].IsNull() && !get_f32(info, 4, "maxExpAvgSq", &vmax))) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: adamStep expects 14 arguments");
+    return env.Undefined();
+  }
+  const int64_t n = theta.length;
+  if (grad.length < n || m.length < n || v.length < n || (vmax.data && vmax.length < n))
+    return throw_range(env, "axon native: adamStep state or gradient is shorter than the parameter"), env.Undefined();
+  AdamArgs a;
+  a.beta1 = get_double(info, 5);
+  a.beta2 = get_double(info, 6);
+  a.eps = get_double(info, 7);
+  a.weightDecay = get_double(info, 8);
+  a.stepSize = get_double(info, 9);
+  a.bias2Sqrt = get_double(info, 10);
+  a.decay = get_double(info, 11);
+  a.decoupled = info[12].ToBoolean();
+  a.maximize = info[13].ToBoolean();
+  const Kernels* K = g_kernels;
+  parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t b, int64_t e) {
+    K->adam(a, theta.data + b, grad.data + b, m.data + b, v.data + b, vmax.data ? vmax.data + b : nullptr,
+            static_cast<size_t>(e - b));
   });
   return env.Undefined();
 }
@@ -376,6 +697,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
   exports.Set("where", Napi::Function::New(env, Where, "where"));
   exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
+  exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));
+  exports.Set("col2im", Napi::Function::New(env, Col2im, "col2im"));
+  exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
+  exports.Set("scatterAddRows", Napi::Function::New(env, ScatterAddRows, "scatterAddRows"));
+  exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));

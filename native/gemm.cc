@@ -42,6 +42,15 @@ constexpr long MC_ROWS = AXON_MC;  // rows of C per tile before splitting for th
 constexpr long NC_COLS = AXON_NC;  // columns of C per tile: KC x 512 floats of packed B = 512 KiB, within L2
 // Below this (a 160^3 product, ~80 us on one core) a second thread saves little: waking it and joining it cost
 // 10-30 us on an idle machine, and on a busy one a worker preempted mid-task can stall the caller far longer.
+#ifndef AXON_LOCAL_B_MAX_ROWS
+#define AXON_LOCAL_B_MAX_ROWS 256
+#endif
+constexpr long LOCAL_B_MAX_ROWS = AXON_LOCAL_B_MAX_ROWS;
+// Products with at most this many rows skip packing (Kernels::gemm_small): packing B would cost about as much as
+// the multiply. Batch-1 inference of a 784-256-128-10 MLP: ~250 us with packing.
+constexpr long SMALL_M_MAX_ROWS = 4;
+// ... and so do products with at most this many columns when they are dot products (see sgemm).
+constexpr long SMALL_N_MAX_COLS = 16;
 constexpr double PARALLEL_MIN_FLOPS = 2.0 * 160 * 160 * 160;
 
 // A growable, 64-byte-aligned scratch buffer, one per thread (thread_local): the caller's packed B is shared with
@@ -59,7 +68,7 @@ struct Scratch {
     return p;
   }
 };
-thread_local Scratch packA, packB;
+thread_local Scratch packA, packB, packBLocal;
 
 // dst[l*MR + r] = A(i0 + r, pc + l) for r < rows, zero for rows <= r < MR.
 void pack_a_panel(const GemmArgs& g, long i0, long rows, long pc, long kc, long MR, float* dst) {
@@ -91,12 +100,19 @@ void pack_b_panel(const GemmArgs& g, long j0, long cols, long pc, long kc, long 
     }
     return;
   }
-  for (long c = 0; c < cols; c++) {
-    const float* src = g.b + j0 * g.bcs + c * g.bcs + pc * g.brs;
-    for (long l = 0; l < kc; l++) dst[l * NR + c] = src[l * g.brs];
+  // B stored transposed ([n, k]: a conv's dW = dY @ cols^T, a Linear's x @ W^T): each column of the panel is a
+  // contiguous run of B. Blocks of 16 rows of the panel at a time, so the 16 lines being written stay in L1 while
+  // all NR columns are read (column by column over all kc rows, the panel's kc lines fell out of L1 each time).
+  constexpr long LB = 16;
+  for (long l0 = 0; l0 < kc; l0 += LB) {
+    const long l1 = std::min(kc, l0 + LB);
+    for (long c = 0; c < cols; c++) {
+      const float* src = g.b + (j0 + c) * g.bcs + pc * g.brs;
+      for (long l = l0; l < l1; l++) dst[l * NR + c] = src[l * g.brs];
+    }
+    for (long c = cols; c < NR; c++)
+      for (long l = l0; l < l1; l++) dst[l * NR + c] = 0.0f;
   }
-  for (long c = cols; c < NR; c++)
-    for (long l = 0; l < kc; l++) dst[l * NR + c] = 0.0f;
 }
 
 }  // namespace
@@ -108,12 +124,31 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
     std::fill(g.c, g.c + m * n, 0.0f);
     return true;
   }
+  // Thin products skip packing: a few rows (batch-1 inference), or a few columns of a transposed B against a
+  // row-major A (a classifier's last layer, a first conv layer's dW = dY @ cols^T with k = N*H*W), which are
+  // contiguous dot products. The rows are split across threads when the product is big enough.
+  const bool fewRows = m <= SMALL_M_MAX_ROWS && (g.brs == 1 || g.bcs == 1);
+  const bool fewCols = n <= SMALL_N_MAX_COLS && g.brs == 1 && g.acs == 1;
+  if (fewRows || fewCols) {
+    const long parts = pool && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS ? std::min<long>(pool->size(), m) : 1;
+    auto rows = [&](int t, int) {
+      const long i0 = m * t / parts, i1 = m * (t + 1) / parts;
+      if (i1 > i0) K.gemm_small(i1 - i0, n, k, g.a + i0 * g.ars, g.ars, g.acs, g.b, g.brs, g.bcs, g.c + i0 * n);
+    };
+    if (parts > 1) pool->parallel_for(static_cast<int>(parts), rows);
+    else rows(0, 0);
+    return true;
+  }
   const long MR = K.mr, NR = K.nr;
   const long mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
   const long nSlabs = (k + KC - 1) / KC;
   // All of B, packed: slab s (rows pc = s*KC ...) starts at pc * nPanels * NR, its panel jp kc * NR * jp later.
-  float* pb = packB.get(static_cast<size_t>(k * nPanels * NR));
-  if (!pb) return false;
+  // With few rows (m <= LOCAL_B_MAX_ROWS: a convolution's weights, a layer's batch) every tile spans all of m, so no
+  // two tasks need the same block of B: each packs its own, slab by slab, into a buffer that stays in L2, instead
+  // of all of B going out to memory and back (a 64 x 289 x 12544 convolution GEMM streams a 14 MiB B twice).
+  const bool localB = m <= LOCAL_B_MAX_ROWS;
+  float* pb = localB ? nullptr : packB.get(static_cast<size_t>(k * nPanels * NR));
+  if (!localB && !pb) return false;
 
   const double flops = 2.0 * m * n * k;
   if (flops < PARALLEL_MIN_FLOPS) pool = nullptr;
@@ -121,7 +156,8 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
 
   // Tiles of mcP A panels x ncP B panels; with several threads, split them until each thread has about two tiles
   // (an even count keeps the threads' last tiles from finishing at very different times).
-  long mcP = std::min(std::max(1L, MC_ROWS / MR), mPanels), ncP = std::min(std::max(1L, NC_COLS / NR), nPanels);
+  long mcP = localB ? mPanels : std::min(std::max(1L, MC_ROWS / MR), mPanels);
+  long ncP = std::min(std::max(1L, NC_COLS / NR), nPanels);
   auto tiles = [&] { return ((mPanels + mcP - 1) / mcP) * ((nPanels + ncP - 1) / ncP); };
   while (T > 1 && tiles() < 2 * T) {
     if (ncP > 1 && ncP * NR >= mcP * MR) ncP = (ncP + 1) / 2;
@@ -149,7 +185,8 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
     const long ip0 = ti * mcP, ip1 = std::min(mPanels, ip0 + mcP);
     const long jp0 = tj * ncP, jp1 = std::min(nPanels, jp0 + ncP);
     float* pa = packA.get(static_cast<size_t>((ip1 - ip0) * MR * std::min(KC, k)));
-    if (!pa) {
+    float* lb = localB ? packBLocal.get(static_cast<size_t>((jp1 - jp0) * NR * std::min(KC, k))) : nullptr;
+    if (!pa || (localB && !lb)) {
       ok.store(false);
       return;
     }
@@ -157,7 +194,11 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
     for (long pc = 0; pc < k; pc += KC) {
       const long kc = std::min(KC, k - pc);
       const bool accumulate = pc > 0;
-      const float* slab = pb + pc * nPanels * NR;
+      // This slab of B: all of its panels (packed in region 1), or this task's own panels jp0..jp1 in lb.
+      const float* slab = localB ? lb : pb + pc * nPanels * NR;
+      const long jpBase = localB ? jp0 : 0;
+      if (localB)
+        for (long jp = jp0; jp < jp1; jp++) pack_b_panel(g, jp * NR, std::min(NR, n - jp * NR), pc, kc, NR, lb + (jp - jp0) * kc * NR);
       for (long ip = ip0; ip < ip1; ip++)
         pack_a_panel(g, ip * MR, std::min(MR, m - ip * MR), pc, kc, MR, pa + (ip - ip0) * kc * MR);
       for (long ip = ip0; ip < ip1; ip++) {
@@ -165,7 +206,7 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
         const float* a = pa + (ip - ip0) * kc * MR;
         for (long jp = jp0; jp < jp1; jp++) {
           const long j0 = jp * NR, cols = std::min(NR, n - j0);
-          const float* b = slab + jp * kc * NR;
+          const float* b = slab + (jp - jpBase) * kc * NR;
           float* c = g.c + i0 * n + j0;
           if (rows == MR && cols == NR) {
             K.gemm_micro(kc, a, b, c, n, accumulate);
@@ -183,9 +224,9 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
       }
     }
   };
-  const long packTasks = nSlabs * chunksPerSlab, mulTasks = mTiles * nTiles;
+  const long packTasks = localB ? 0 : nSlabs * chunksPerSlab, mulTasks = mTiles * nTiles;
   if (pool) {
-    pool->parallel_for(static_cast<int>(packTasks), packB_task);
+    if (packTasks > 0) pool->parallel_for(static_cast<int>(packTasks), packB_task);
     pool->parallel_for(static_cast<int>(mulTasks), multiply);
   } else {
     for (long t = 0; t < packTasks; t++) packB_task(static_cast<int>(t), 0);

@@ -17,6 +17,17 @@ enum BinaryCode : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAXIMUM, B_MINIMUM, B_
 enum CompareCode : int { C_EQ = 0, C_NE, C_LT, C_LE, C_GT, C_GE, C_COUNT };
 enum ReduceCode : int { R_SUM = 0, R_MAX, R_MIN, R_COUNT };
 
+// Adam's scalars for one step, computed once in JavaScript exactly as src/backend/reference/optim.ts computes them.
+// The kernel does the reference's float64 arithmetic in the same order, storing float32 where it stores to a
+// Float32Array, so the two agree bit for bit (binding.gyp turns off FMA contraction, which would round differently).
+struct AdamArgs {
+  double beta1, beta2, eps, weightDecay;
+  double stepSize;   // lr / (1 - beta1^t)
+  double bias2Sqrt;  // sqrt(1 - beta2^t)
+  double decay;      // 1 - lr * weightDecay (decoupled only)
+  bool decoupled, maximize;
+};
+
 struct Kernels {
   const char* name;
   // GEMM micro-kernel geometry: C tiles of mr x nr, A packed as [kc][mr] panels, B as [kc][nr] panels.
@@ -31,6 +42,11 @@ struct Kernels {
   void (*compare)(int op, const float* a, int sa, const float* b, int sb, uint8_t* out, size_t n);
   // x seen as [outer, size, inner], reduced over the middle axis into out [outer, inner].
   void (*reduce)(int op, const float* x, size_t outer, size_t size, size_t inner, float* out);
+  // C[m, n] = A @ B without packing, for products with very few rows (batch-1 inference, a bias gradient):
+  // A(i, l) = a[i*ars + l*acs], B(l, j) = b[l*brs + j*bcs] with brs == 1 or bcs == 1. Accumulates in float32.
+  void (*gemm_small)(long m, long n, long k, const float* a, long ars, long acs, const float* b, long brs, long bcs, float* c);
+  // One Adam/AdamW step over n elements (see AdamArgs); vmax is null unless AMSGrad.
+  void (*adam)(const AdamArgs& a, float* theta, const float* grad, float* m, float* v, float* vmax, size_t n);
 };
 
 const Kernels* kernels_avx512();

@@ -368,11 +368,128 @@ static void gemm_micro(long kc, const float* __restrict pa, const float* __restr
 }
 #endif
 
+// ---- GEMM for a few rows ------------------------------------------------------------------------------------
+
+// Packing B costs as much as the multiply when A has one row, so these stream B as it is stored: row-major B as
+// axpys into C's row, B stored [n, k] (transB: nn.Linear's x @ W^T) as dot products with 32 float32 lanes.
+static inline float hsum16(f16v v) {
+  float s = 0.0f;
+  for (int q = 0; q < 16; q++) s += v[q];
+  return s;
+}
+
+static inline f16v load16(const float* p) {
+  f16v v;
+  std::memcpy(&v, p, 64);
+  return v;
+}
+
+static void gemm_small(long m, long n, long k, const float* a, long ars, long acs, const float* b, long brs, long bcs, float* c) {
+  std::vector<float> arow(acs != 1 ? static_cast<size_t>(k) : 0);
+  for (long i = 0; i < m; i++) {
+    float* __restrict ci = c + i * n;
+    const float* ai = a + i * ars;
+    if (acs != 1) {
+      for (long l = 0; l < k; l++) arow[l] = ai[l * acs];
+      ai = arow.data();
+    }
+    if (bcs == 1) {
+      for (long j = 0; j < n; j++) ci[j] = 0.0f;
+      for (long l = 0; l < k; l++) {
+        const float av = ai[l];
+        const float* __restrict bl = b + l * brs;
+        for (long j = 0; j < n; j++) ci[j] += av * bl[j];
+      }
+      continue;
+    }
+    // brs == 1: column j of B is contiguous. Four columns at a time share each load of A and give four
+    // independent accumulator chains.
+    const long k16 = k / 16 * 16;
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const float* b0 = b + j * bcs;
+      const float* b1 = b0 + bcs;
+      const float* b2 = b1 + bcs;
+      const float* b3 = b2 + bcs;
+      f16v s0 = {}, s1 = {}, s2 = {}, s3 = {};
+      for (long l = 0; l < k16; l += 16) {
+        const f16v x = load16(ai + l);
+        s0 += x * load16(b0 + l);
+        s1 += x * load16(b1 + l);
+        s2 += x * load16(b2 + l);
+        s3 += x * load16(b3 + l);
+      }
+      float r0 = hsum16(s0), r1 = hsum16(s1), r2 = hsum16(s2), r3 = hsum16(s3);
+      for (long l = k16; l < k; l++) {
+        const float x = ai[l];
+        r0 += x * b0[l];
+        r1 += x * b1[l];
+        r2 += x * b2[l];
+        r3 += x * b3[l];
+      }
+      ci[j] = r0;
+      ci[j + 1] = r1;
+      ci[j + 2] = r2;
+      ci[j + 3] = r3;
+    }
+    for (; j < n; j++) {
+      const float* bj = b + j * bcs;
+      f16v s0 = {};
+      for (long l = 0; l < k16; l += 16) s0 += load16(ai + l) * load16(bj + l);
+      float r = hsum16(s0);
+      for (long l = k16; l < k; l++) r += ai[l] * bj[l];
+      ci[j] = r;
+    }
+  }
+}
+
+// ---- optimizers -----------------------------------------------------------------------------------------------
+
+// The reference's loop (src/backend/reference/optim.ts), term for term: float64 arithmetic on float32 loads,
+// float32 stores where the reference writes its Float32Arrays (and later reads the rounded value back).
+template <bool Decoupled, bool Ams>
+static void adam_loop(const AdamArgs& a, float* __restrict theta, const float* __restrict grad, float* __restrict m,
+                      float* __restrict v, float* __restrict vmax, size_t n) {
+  const double b1 = a.beta1, b2 = a.beta2, c1 = 1.0 - a.beta1, c2 = 1.0 - a.beta2, eps = a.eps, wd = a.weightDecay;
+  const double step = a.stepSize, bias2 = a.bias2Sqrt, decay = a.decay, sign = a.maximize ? -1.0 : 1.0;
+  const bool l2 = !Decoupled && wd != 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double g = sign * static_cast<double>(grad[i]);
+    float th = theta[i];
+    if (Decoupled) th = static_cast<float>(static_cast<double>(th) * decay);
+    else if (l2) g = g + wd * static_cast<double>(th);
+    const float mi = static_cast<float>(b1 * static_cast<double>(m[i]) + c1 * g);
+    const float vi = static_cast<float>(b2 * static_cast<double>(v[i]) + c2 * g * g);
+    m[i] = mi;
+    v[i] = vi;
+    float vt = vi;
+    if (Ams) {
+      const float old = vmax[i];
+      // Math.max: NaN if either is NaN.
+      vt = old != old || vi != vi ? std::numeric_limits<float>::quiet_NaN() : (vi > old ? vi : old);
+      vmax[i] = vt;
+    }
+    theta[i] = static_cast<float>(static_cast<double>(th) -
+                                  step * (static_cast<double>(mi) / (std::sqrt(static_cast<double>(vt)) / bias2 + eps)));
+  }
+}
+
+static void adam(const AdamArgs& a, float* theta, const float* grad, float* m, float* v, float* vmax, size_t n) {
+  if (a.decoupled) {
+    if (vmax) adam_loop<true, true>(a, theta, grad, m, v, vmax, n);
+    else adam_loop<true, false>(a, theta, grad, m, v, vmax, n);
+  } else {
+    if (vmax) adam_loop<false, true>(a, theta, grad, m, v, vmax, n);
+    else adam_loop<false, false>(a, theta, grad, m, v, vmax, n);
+  }
+}
+
 }  // namespace AXON_NS
 
 const Kernels* AXON_KERNELS_FN() {
   static const Kernels k = {AXON_ISA_NAME, AXON_NS::MR, AXON_NS::NR, AXON_NS::gemm_micro,
-                            AXON_NS::unary, AXON_NS::binary, AXON_NS::compare, AXON_NS::reduce};
+                            AXON_NS::unary, AXON_NS::binary, AXON_NS::compare, AXON_NS::reduce,
+                            AXON_NS::gemm_small, AXON_NS::adam};
   return &k;
 }
 

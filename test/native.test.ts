@@ -4,13 +4,16 @@
 //     (a float32 result of one IEEE operation is the same whether computed in float32 or in float64 and rounded);
 //   - exp/sigmoid/tanh/silu are polynomial approximations: within a few float32 ulps;
 //   - matmul accumulates in float32 with FMA: within k-term float32 rounding of sum |a||b|;
-//   - sums accumulate in float64 in a different order: within one float32 rounding.
+//   - sums accumulate in float64 in a different order: within one float32 rounding;
+//   - im2col, col2im (same summation order), maxPool2d, scatterAdd and adamStep (float64 arithmetic in the same
+//     order, no FMA contraction) must match bit for bit.
 // Skipped, with the reason, only when the addon is not built (Axon then runs on the reference backend).
 
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as ax from "../src/index.js";
-import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View } from "../src/index.js";
+import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View, Window2d } from "../src/index.js";
+import type { AdamStepParams } from "../src/backend/backend.js";
 import { referenceBackend } from "../src/backend/reference/index.js";
 import { createNativeBackend, loadNativeAddon, NATIVE_OPS, type NativeAddon } from "../src/backend/native/index.js";
 
@@ -44,6 +47,7 @@ if ("error" in loaded) {
         const native = createNativeBackend(addon);
         const use = () => { addon.setIsa(isa); addon.setNumThreads(threads); };
         kernelTests(native, addon, use, 1000 * threads + isa.length);
+        windowTests(native, use, 2000 * threads + isa.length);
       });
     }
   }
@@ -102,6 +106,22 @@ if ("error" in loaded) {
       assert.throws(() => addon.binary(104, a, 0, 4, 1, b, 0, 4, 1, out, 3, 4), TypeError); // comparisons write bytes
       assert.throws(() => addon.where(new Uint8Array(12), 0, 4, 1, a, 0, 4, 1, b, 1, 4, 1, out, 3, 4), RangeError);
       assert.throws(() => addon.copy(a, 0, 1, 4, out, 4, 4), RangeError);
+      assert.throws(() => addon.copy(a, 0, 4, 1, out, 1, 4, 3, 5), RangeError); // third block reads past the end
+    });
+    test("im2col, col2im, maxPool2d, scatterAddRows, adamStep", () => {
+      const w = [1, 1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4]; // x 16 elements, cols 144
+      assert.throws(() => addon.im2col(new Float32Array(15), new Float32Array(144), ...w), RangeError);
+      assert.throws(() => addon.im2col(new Float32Array(16), new Float32Array(143), ...w), RangeError);
+      assert.throws(() => addon.im2col(new Float32Array(16), new Float32Array(144), ...w.map((v, i) => (i === 6 ? 0 : v))), RangeError); // stride 0
+      assert.throws(() => addon.col2im(new Float32Array(143), new Float32Array(16), ...w), RangeError);
+      assert.throws(() => addon.maxPool2d(new Float32Array(16), new Float32Array(16), new Int32Array(15), ...w), RangeError);
+      assert.throws(() => addon.maxPool2d(new Float32Array(16), new Float32Array(16), new Float32Array(16) as never, ...w), TypeError);
+      assert.throws(() => addon.scatterAddRows(new Float32Array(8), 2, 4, Int32Array.from([0, 4]), 1, new Float32Array(2)), RangeError);
+      assert.throws(() => addon.scatterAddRows(new Float32Array(8), 2, 4, Int32Array.from([0, -1]), 1, new Float32Array(2)), RangeError);
+      assert.throws(() => addon.scatterAddRows(new Float32Array(8), 3, 4, Int32Array.from([0, 1]), 1, new Float32Array(2)), RangeError);
+      const f = (n: number) => new Float32Array(n);
+      assert.throws(() => addon.adamStep(f(4), f(3), f(4), f(4), null, 0.9, 0.999, 1e-8, 0, 1e-3, 1, 1, false, false), RangeError);
+      assert.throws(() => addon.adamStep(f(4), f(4), f(4), f(4), f(2), 0.9, 0.999, 1e-8, 0, 1e-3, 1, 1, false, false), RangeError);
     });
     test("setNumThreads", () => {
       assert.throws(() => addon.setNumThreads(0), RangeError);
@@ -236,7 +256,9 @@ function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed:
       [[257, 300], [1, 257], 0], // transposed
       [[100, 50], [514, 2], 3], // every other column of every other row
       [[7, 33], [0, 1], 0], // a broadcast row
-      [[3, 4, 5], [1, 15, 3], 0], // a 3-d permutation: the reference path
+      [[3, 4, 5], [1, 15, 3], 0], // a 3-d permutation: the addon's outer axis
+      [[8, 4, 200], [200, 1600, 1], 7], // convolution's [O, N, P] -> [N, O, P] swap
+      [[2, 3, 4, 5], [1, 40, 10, 2], 0], // four dimensions: the reference path
       [[], [], 9],
     ];
     for (const [shape, strides, offset] of cases) {
@@ -270,6 +292,138 @@ function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed:
       }
     });
   }
+}
+
+// ---- sliding windows and the fused optimizer, run once per (variant, thread count) ------------------------------
+
+function windowTests(native: Backend, use: () => void, seed: number): void {
+  const g = new ax.Generator(seed);
+  const window = (batch: number, channels: number, height: number, width: number, k: [number, number], s: [number, number],
+    p: [number, number], d: [number, number], ceil = false): Window2d => {
+    const out = (n: number, kk: number, ss: number, pp: number, dd: number) => {
+      const span = n + 2 * pp - dd * (kk - 1) - 1;
+      return Math.max(0, (ceil ? Math.ceil(span / ss) : Math.floor(span / ss)) + 1);
+    };
+    return { batch, channels, height, width, kernelH: k[0], kernelW: k[1], strideH: s[0], strideW: s[1], padH: p[0], padW: p[1],
+      dilationH: d[0], dilationW: d[1], outH: out(height, k[0], s[0], p[0], d[0]), outW: out(width, k[1], s[1], p[1], d[1]) };
+  };
+  // The MNIST CNN's layers, strides, dilations, asymmetric kernels, padding wider than the kernel, 1x1 and
+  // ceil-mode (a last window that hangs past the input).
+  const WINDOWS: Window2d[] = [
+    window(4, 1, 28, 28, [3, 3], [1, 1], [1, 1], [1, 1]),
+    window(3, 5, 14, 14, [3, 3], [1, 1], [1, 1], [1, 1]),
+    window(2, 3, 11, 9, [2, 2], [2, 2], [0, 0], [1, 1]),
+    window(2, 3, 11, 9, [3, 2], [2, 3], [1, 0], [2, 1]),
+    window(1, 2, 7, 8, [5, 3], [1, 2], [4, 3], [1, 2]),
+    window(2, 4, 6, 6, [1, 1], [1, 1], [0, 0], [1, 1]),
+    window(2, 2, 7, 7, [2, 2], [2, 2], [0, 0], [1, 1], true),
+    window(1, 1, 1, 1, [3, 3], [1, 1], [1, 1], [1, 1]),
+    window(8, 64, 9, 9, [3, 3], [1, 1], [1, 1], [1, 1]), // enough work for the thread pool
+  ];
+  const randomArray = (n: number) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = g.normal();
+    return a;
+  };
+  const imageSize = (w: Window2d) => w.batch * w.channels * w.height * w.width;
+  const colsSize = (w: Window2d) => w.channels * w.kernelH * w.kernelW * w.batch * w.outH * w.outW;
+
+  test("scatterInto: row blocks (native) and other strides (reference) write what the reference writes", () => {
+    use();
+    for (const [shape, strides, offset] of [[[30, 40], [50, 1], 3], [[40, 30], [1, 50], 0], [[5, 10], [0, 1], 0], [[1000], [1], 2]] as [number[], number[], number][]) {
+      const size = shape.reduce((p, q) => p * q, 1);
+      const src = randomArray(size), want = randomArray(offset + 2000), got = want.slice();
+      referenceBackend.scatterInto(src, shape, { data: want, offset, strides });
+      native.scatterInto(src, shape, { data: got, offset, strides });
+      assertClose(got, want, 0, 0, `scatterInto ${JSON.stringify([shape, strides])}`);
+    }
+  });
+
+  test("where with a scalar operand (relu's backward) matches the reference", () => {
+    use();
+    const n = 70001, x = randomArray(n), cond = Uint8Array.from(x, (v) => (v > 0 ? 1 : 0)), zero = Float32Array.of(0.5);
+    for (const swap of [false, true]) {
+      const a: View = { data: x, offset: 0, strides: [1] }, b: View = { data: zero, offset: 0, strides: [0] };
+      const [p, q] = swap ? [b, a] : [a, b];
+      const want = new Float32Array(n), got = new Float32Array(n);
+      referenceBackend.where({ data: cond, offset: 0, strides: [1] }, p, q, [n], want);
+      native.where({ data: cond, offset: 0, strides: [1] }, p, q, [n], got);
+      assertClose(got, want, 0, 0, `where scalar ${swap ? "a" : "b"}`);
+    }
+  });
+
+  test("im2col and col2im match the reference bit for bit", () => {
+    use();
+    for (const w of WINDOWS) {
+      const x = randomArray(imageSize(w));
+      const want = new Float32Array(colsSize(w)), got = new Float32Array(colsSize(w)).fill(NaN);
+      referenceBackend.im2col(x, w, want);
+      native.im2col(x, w, got);
+      assertClose(got, want, 0, 0, `im2col ${JSON.stringify(w)}`);
+      const cols = randomArray(colsSize(w));
+      const back = new Float32Array(imageSize(w)), backGot = new Float32Array(imageSize(w)).fill(NaN);
+      referenceBackend.col2im(cols, w, back);
+      native.col2im(cols, w, backGot);
+      assertClose(backGot, back, 0, 0, `col2im ${JSON.stringify(w)}`);
+    }
+  });
+
+  test("maxPool2d matches the reference (values, indices, ties, NaN, -Infinity)", () => {
+    use();
+    for (const w of WINDOWS) {
+      const x = randomArray(imageSize(w));
+      for (let i = 0; i < x.length; i += 13) x[i] = [NaN, -Infinity, Infinity, 0, -0][(i / 13) % 5];
+      for (let i = 5; i + 1 < x.length; i += 17) x[i + 1] = x[i]; // ties: the first maximum must win
+      const n = w.batch * w.channels * w.outH * w.outW;
+      const want = new Float32Array(n), got = new Float32Array(n), wi = new Int32Array(n), gi = new Int32Array(n).fill(-7);
+      referenceBackend.maxPool2d(x, w, want, wi);
+      native.maxPool2d(x, w, got, gi);
+      assertClose(got, want, 0, 0, `maxPool2d ${JSON.stringify(w)}`);
+      assert.deepEqual(gi, wi, `maxPool2d indices ${JSON.stringify(w)}`);
+    }
+  });
+
+  test("scatterAdd along the last axis of a matrix (max pooling's backward) matches the reference", () => {
+    use();
+    for (const [rows, outCols, idxCols] of [[1, 1, 1], [3, 10, 25], [300, 196, 49], [5, 4, 0]]) {
+      const index = new Int32Array(rows * idxCols), src = randomArray(rows * idxCols);
+      for (let i = 0; i < index.length; i++) index[i] = Math.floor(g.random() * outCols);
+      const want = randomArray(rows * outCols), got = want.slice();
+      referenceBackend.scatterAdd(want, [rows, outCols], 1, index, [rows, idxCols], src);
+      native.scatterAdd(got, [rows, outCols], 1, index, [rows, idxCols], src);
+      assertClose(got, want, 0, 0, `scatterAdd [${rows}, ${outCols}] <- [${rows}, ${idxCols}]`);
+    }
+  });
+
+  test("adamStep matches the reference bit for bit: Adam, AdamW, L2, AMSGrad, maximize, 10 steps", () => {
+    use();
+    const ref = referenceBackend.adamStep!, nat = native.adamStep!;
+    for (const n of [1, 7, 100, 70001]) {
+      for (const [decoupled, weightDecay, amsgrad, maximize] of [[false, 0, false, false], [false, 0.1, true, false], [true, 0.01, false, true], [true, 0.05, true, false]] as const) {
+        const theta = randomArray(n), tn = theta.slice();
+        const s = [new Float32Array(n), new Float32Array(n)], sn = [new Float32Array(n), new Float32Array(n)];
+        const vm = amsgrad ? new Float32Array(n) : null, vmn = amsgrad ? new Float32Array(n) : null;
+        for (let step = 1; step <= 10; step++) {
+          const grad = randomArray(n);
+          if (n > 7) grad[3] = step % 2 ? 0 : 1e-30;
+          const p: AdamStepParams = { lr: 1e-2 * step, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, maximize, step };
+          ref(theta, grad, s[0], s[1], vm, p);
+          nat(tn, grad, sn[0], sn[1], vmn, p);
+        }
+        const ctx = `adamStep n ${n} ${JSON.stringify({ decoupled, weightDecay, amsgrad, maximize })}`;
+        assertClose(tn, theta, 0, 0, `${ctx} param`);
+        assertClose(sn[0], s[0], 0, 0, `${ctx} expAvg`);
+        assertClose(sn[1], s[1], 0, 0, `${ctx} expAvgSq`);
+        if (vm) assertClose(vmn!, vm, 0, 0, `${ctx} maxExpAvgSq`);
+      }
+    }
+    // float64 parameters use the reference kernel.
+    const t64 = Float64Array.from([1, 2]), w64 = t64.slice();
+    const p: AdamStepParams = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, maximize: false, step: 1 };
+    nat(t64, Float64Array.from([0.5, -1]), new Float64Array(2), new Float64Array(2), null, p);
+    ref(w64, Float64Array.from([0.5, -1]), new Float64Array(2), new Float64Array(2), null, p);
+    assert.deepEqual(t64, w64);
+  });
 }
 
 // ---- helpers ------------------------------------------------------------------------------------------------

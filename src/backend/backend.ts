@@ -71,6 +71,20 @@ export interface Window2d {
   outW: number;
 }
 
+/** The scalars of one Adam or AdamW step (torch.optim.Adam / AdamW); see Backend.adamStep. */
+export interface AdamStepParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the parameter by (1 - lr*weightDecay); otherwise (Adam) add weightDecay*param to the gradient. */
+  decoupled: boolean;
+  maximize: boolean;
+  /** The step being taken: 1 on the first update. */
+  step: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -120,4 +134,12 @@ export interface Backend {
    * never wins; NaN propagates), and indices[b, c, oh, ow] = h*width + w of the first maximum (PyTorch's indices).
    */
   maxPool2d(x: TypedArray, g: Window2d, out: TypedArray, indices: Int32Array): void;
+
+  // ---- fused fast paths: optional. Callers fall back to the reference backend's definition when one is missing.
+  /**
+   * One Adam/AdamW step, in place, over equal-length param, grad and state arrays (maxExpAvgSq only with AMSGrad),
+   * with the arithmetic of src/optim/adam.ts's documented update: float64 scalars, the arrays' own precision for
+   * what is stored. The reference (src/backend/reference/optim.ts) is the definition.
+   */
+  adamStep?(param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, maxExpAvgSq: TypedArray | null, p: AdamStepParams): void;
 }

@@ -11,9 +11,15 @@
 //   θ_t <- θ_{t-1} − γ/(1 − β1^t) · m_t / ( sqrt(v_t) / sqrt(1 − β2^t) + ε )
 //
 // The last line is γ m̂_t / (sqrt(v̂_t) + ε) with the bias corrections m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t),
-// grouped as PyTorch computes it.
+// grouped as PyTorch computes it. The loop itself is the backend kernel adamStep, shared with AdamW: its reference
+// definition (src/backend/reference/optim.ts) is this update, term for term; the native backend runs the same
+// arithmetic in C++ for float32 parameters.
 
 import type { Tensor } from "../tensor/tensor.js";
+import type { TypedArray } from "../tensor/dtype.js";
+import type { AdamStepParams } from "../backend/backend.js";
+import { getBackend } from "../backend/registry.js";
+import { adamStep } from "../backend/reference/optim.js";
 import { Optimizer, checkBoolean, checkNumber, type OptimizerOptions, type ParamGroup, type Params } from "./optimizer.js";
 
 export interface AdamOptions extends OptimizerOptions {
@@ -52,6 +58,14 @@ export function initAdamState(p: Tensor, amsgrad: boolean): AdamState {
   return s;
 }
 
+/** Runs one step on the current backend's fused kernel (or the reference one, which defines it). */
+export function runAdamStep(theta: TypedArray, grad: TypedArray, state: AdamState, p: Tensor, params: AdamStepParams, amsgrad: boolean): void {
+  if (amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = p.zerosLike();
+  const vMax = amsgrad ? state.maxExpAvgSq!.data : null;
+  const kernel = getBackend().adamStep ?? adamStep;
+  kernel(theta, grad, state.expAvg.data, state.expAvgSq.data, vMax, params);
+}
+
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options });
@@ -65,24 +79,8 @@ export class Adam extends Optimizer<AdamOptions> {
   protected updateGroup(group: ParamGroup<AdamOptions>): void {
     const { lr, betas: [beta1, beta2], eps, weightDecay: wd, amsgrad, maximize } = group;
     this.forEachParam<AdamState>(group, (p) => initAdamState(p, amsgrad), (theta, grad, state, p) => {
-      const t = ++state.step;
-      const stepSize = lr / (1 - beta1 ** t);
-      const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-      const m = state.expAvg.data, v = state.expAvgSq.data;
-      if (amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = p.zerosLike();
-      const vMax = amsgrad ? state.maxExpAvgSq!.data : null;
-      for (let i = 0; i < theta.length; i++) {
-        let g = maximize ? -grad[i] : grad[i];
-        if (wd !== 0) g = g + wd * theta[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * g;
-        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-        let vt = v[i];
-        if (vMax !== null) {
-          vMax[i] = Math.max(vMax[i], vt);
-          vt = vMax[i];
-        }
-        theta[i] = theta[i] - stepSize * (m[i] / (Math.sqrt(vt) / bias2Sqrt + eps));
-      }
+      const step = ++state.step;
+      runAdamStep(theta, grad, state, p, { lr, beta1, beta2, eps, weightDecay: wd, decoupled: false, maximize, step }, amsgrad);
     });
   }
 }

@@ -9,9 +9,11 @@
 //   v_t <- β2 v_{t-1} + (1 − β2) g_t²                     (v_0 = 0)
 //   if amsgrad:  v_t^max <- max(v_{t-1}^max, v_t),  and v_t^max stands in for v_t below
 //   θ_t <- θ_t − γ/(1 − β1^t) · m_t / ( sqrt(v_t) / sqrt(1 − β2^t) + ε )
+//
+// The loop is the backend kernel adamStep with decoupled = true (see adam.ts).
 
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { checkAdamOptions, initAdamState, type AdamOptions, type AdamState } from "./adam.js";
+import { checkAdamOptions, initAdamState, runAdamStep, type AdamOptions, type AdamState } from "./adam.js";
 
 export type AdamWOptions = AdamOptions;
 
@@ -28,25 +30,8 @@ export class AdamW extends Optimizer<AdamWOptions> {
   protected updateGroup(group: ParamGroup<AdamWOptions>): void {
     const { lr, betas: [beta1, beta2], eps, weightDecay: wd, amsgrad, maximize } = group;
     this.forEachParam<AdamState>(group, (p) => initAdamState(p, amsgrad), (theta, grad, state, p) => {
-      const t = ++state.step;
-      const stepSize = lr / (1 - beta1 ** t);
-      const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-      const decay = 1 - lr * wd;
-      const m = state.expAvg.data, v = state.expAvgSq.data;
-      if (amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = p.zerosLike();
-      const vMax = amsgrad ? state.maxExpAvgSq!.data : null;
-      for (let i = 0; i < theta.length; i++) {
-        const g = maximize ? -grad[i] : grad[i];
-        theta[i] = theta[i] * decay;
-        m[i] = beta1 * m[i] + (1 - beta1) * g;
-        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-        let vt = v[i];
-        if (vMax !== null) {
-          vMax[i] = Math.max(vMax[i], vt);
-          vt = vMax[i];
-        }
-        theta[i] = theta[i] - stepSize * (m[i] / (Math.sqrt(vt) / bias2Sqrt + eps));
-      }
+      const step = ++state.step;
+      runAdamStep(theta, grad, state, p, { lr, beta1, beta2, eps, weightDecay: wd, decoupled: true, maximize, step }, amsgrad);
     });
   }
 }

@@ -2,18 +2,20 @@
 // interface. Node only: src/index.ts never imports this file; src/index.node.ts does.
 //
 // The backend starts as a copy of the reference backend and overrides only the kernels the addon has (matmul,
-// unary, binary, where, copy, reduce), and within those only the cases it handles: float32 arrays, and views
-// that collapse to [rows, n] with contiguous or broadcast rows (any strides for copy). Everything else, including
+// unary, binary, where, copy, reduce, im2col, col2im, maxPool2d, scatterAdd along the last axis of a matrix,
+// adamStep), and within those only the cases it handles: float32 arrays, and views that collapse to [rows, n]
+// with contiguous or broadcast rows (any strides for copy). Everything else, including
 // kernels added to the Backend interface later, runs the reference code, so the native backend is always
 // complete and always agrees with the spec up to float32 rounding.
 
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View } from "../backend.js";
+import type { AdamStepParams, Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View, Window2d } from "../backend.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { referenceBackend } from "../reference/index.js";
 import { collapse } from "../reference/strided.js";
+import { adamScalars, adamStep } from "../reference/optim.js";
 
 /** What the compiled addon (build/Release/axon_native.node) exports; see native/addon.cc. */
 export interface NativeAddon {
@@ -27,7 +29,18 @@ export interface NativeAddon {
   where(cond: Uint8Array, cOffset: number, cRowStride: number, cStride: number,
     a: Float32Array, aOffset: number, aRowStride: number, aStride: number,
     b: Float32Array, bOffset: number, bRowStride: number, bStride: number, out: Float32Array, rows: number, n: number): void;
-  copy(src: Float32Array, offset: number, rowStride: number, stride: number, out: Float32Array, rows: number, n: number): void;
+  /** With outer and outerStride: `outer` such [rows, n] blocks, the q-th read from offset + q*outerStride. */
+  copy(src: Float32Array, offset: number, rowStride: number, stride: number, out: Float32Array, rows: number, n: number,
+    outer?: number, outerStride?: number): void;
+  /** The Window2d's 14 fields follow each array argument, in the interface's order (see windowArgs). */
+  im2col(x: Float32Array, out: Float32Array, ...window: number[]): void;
+  col2im(cols: Float32Array, out: Float32Array, ...window: number[]): void;
+  maxPool2d(x: Float32Array, out: Float32Array, indices: Int32Array, ...window: number[]): void;
+  /** out[r*outCols + index[r*idxCols + j]] += src[r*idxCols + j]: scatterAdd into a matrix along dim 1. */
+  scatterAddRows(out: Float32Array, rows: number, outCols: number, index: Int32Array, idxCols: number, src: Float32Array): void;
+  adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq: Float32Array | null,
+    beta1: number, beta2: number, eps: number, weightDecay: number, stepSize: number, bias2Sqrt: number, decay: number,
+    decoupled: boolean, maximize: boolean): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** The kernel variant in use: "avx512", "avx2" or "generic". */
@@ -94,6 +107,13 @@ function as2d(shape: readonly number[], strides: readonly (readonly number[])[],
   return { rows: nd === 2 ? c.shape[0] : 1, n: c.shape[nd - 1], s };
 }
 
+/** A Window2d as the addon's 14 trailing numbers, or null when a padding is negative (the reference handles it). */
+function windowArgs(g: Window2d): number[] | null {
+  if (g.padH < 0 || g.padW < 0) return null;
+  return [g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW,
+    g.dilationH, g.dilationW, g.outH, g.outW];
+}
+
 /** Builds the native Backend object around a loaded addon. */
 export function createNativeBackend(addon: NativeAddon): Backend {
   const ref = referenceBackend;
@@ -128,9 +148,30 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     copy(src: View, shape: readonly number[], out: TypedArray): void {
       if (!isF32(src.data) || !isF32(out)) return ref.copy(src, shape, out);
       const v = as2d(shape, [src.strides], true);
-      if (!v) return ref.copy(src, shape, out);
-      const [[rs, is]] = v.s;
-      addon.copy(src.data, src.offset, rs, is, out, v.rows, v.n);
+      if (v) {
+        const [[rs, is]] = v.s;
+        return addon.copy(src.data, src.offset, rs, is, out, v.rows, v.n);
+      }
+      // Three dimensions after collapsing (a batch <-> channel swap, say): the addon's outer axis.
+      const c = collapse(shape, [src.strides]);
+      const st = c.strides[0];
+      if (c.shape.length !== 3 || st.some((x) => x < 0)) return ref.copy(src, shape, out);
+      addon.copy(src.data, src.offset, st[1], st[2], out, c.shape[1], c.shape[2], c.shape[0], st[0]);
+    },
+
+    scatterInto(src: TypedArray, shape: readonly number[], dst: View): void {
+      // Rows of contiguous runs (a slice, a column block of a matrix): one memcpy-like set() per row.
+      const v = as2d(shape, [dst.strides], true);
+      if (!v) return ref.scatterInto(src, shape, dst);
+      const [[rs, is]] = v.s, D = dst.data;
+      if (is === 1 && v.n >= 16) {
+        for (let r = 0; r < v.rows; r++) D.set(src.subarray(r * v.n, (r + 1) * v.n), dst.offset + r * rs);
+        return;
+      }
+      // Short or strided rows (a bias column beside a weight block): a plain loop, no generic index walk.
+      for (let r = 0, i = 0; r < v.rows; r++) {
+        for (let j = 0, d = dst.offset + r * rs; j < v.n; j++, d += is) D[d] = src[i++];
+      }
     },
 
     reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void {
@@ -142,6 +183,39 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulParams): void {
       if (!isF32(a) || !isF32(b) || !isF32(out)) return ref.matmul(a, b, out, p);
       addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride);
+    },
+
+    im2col(x: TypedArray, g: Window2d, out: TypedArray): void {
+      const w = windowArgs(g);
+      if (!w || !isF32(x) || !isF32(out)) return ref.im2col(x, g, out);
+      addon.im2col(x, out, ...w);
+    },
+
+    col2im(cols: TypedArray, g: Window2d, out: TypedArray): void {
+      const w = windowArgs(g);
+      if (!w || !isF32(cols) || !isF32(out)) return ref.col2im(cols, g, out);
+      addon.col2im(cols, out, ...w);
+    },
+
+    maxPool2d(x: TypedArray, g: Window2d, out: TypedArray, indices: Int32Array): void {
+      const w = windowArgs(g);
+      if (!w || !isF32(x) || !isF32(out)) return ref.maxPool2d(x, g, out, indices);
+      addon.maxPool2d(x, out, indices, ...w);
+    },
+
+    scatterAdd(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void {
+      if (outShape.length !== 2 || indexShape.length !== 2 || dim !== 1 || outShape[0] !== indexShape[0] || !isF32(out) || !isF32(src)) {
+        return ref.scatterAdd(out, outShape, dim, index, indexShape, src);
+      }
+      addon.scatterAddRows(out, outShape[0], outShape[1], index, indexShape[1], src);
+    },
+
+    adamStep(param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, maxExpAvgSq: TypedArray | null, p: AdamStepParams): void {
+      if (!isF32(param) || !isF32(grad) || !isF32(expAvg) || !isF32(expAvgSq) || (maxExpAvgSq !== null && !isF32(maxExpAvgSq))) {
+        return adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, p);
+      }
+      const { stepSize, bias2Sqrt, decay } = adamScalars(p);
+      addon.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, p.beta1, p.beta2, p.eps, p.weightDecay, stepSize, bias2Sqrt, decay, p.decoupled, p.maximize);
     },
   };
 }

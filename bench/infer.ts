@@ -1,0 +1,129 @@
+// MLP inference speed: the 784-256-128-10 ReLU MLP of bench/mlp.ts, forward only, in eval mode with gradients off,
+// for Axon on each backend and TensorFlow.js cpu and wasm:
+//   - batch 1: latency of one forward, in microseconds (what a request-at-a-time server sees);
+//   - batch 256: throughput in samples/s.
+//
+//   npm run bench:infer
+//   npm run bench:infer -- --threads=1 --no-tfjs
+//
+// A rep is a loop of forwards (about 2 ms of work, so timer resolution does not matter) and the result is its
+// per-forward time; contenders are interleaved rep by rep (bench/harness.ts). tfjs forwards run inside tf.tidy and
+// end with dataSync(), so, as with Axon, the output values are in JavaScript memory when a forward ends.
+// Writes bench/results/infer.md.
+
+import * as ax from "../src/index.node.js";
+import { nativeInfo } from "../src/backend/native/index.js";
+import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { loadTfjs } from "./tfjs.js";
+
+const flags = parseFlags();
+if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
+const BATCHES = [1, 256];
+
+/** A forward of `batch` samples, returning nothing (its work must be done when it returns). */
+type Forward = (batch: number) => () => void;
+
+const g = new ax.Generator(3);
+const input = (batch: number) => Float32Array.from({ length: batch * 784 }, () => g.random());
+
+function axonForward(backend: string): Forward {
+  ax.setBackend(backend);
+  ax.manualSeed(0);
+  const { nn } = ax;
+  const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
+  model.eval();
+  return (batch) => {
+    const x = ax.tensor(input(batch)).reshape([batch, 784]);
+    return () => { ax.noGrad(() => model.forward(x)); };
+  };
+}
+
+const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
+
+async function tfjsForward(backend: "cpu" | "wasm"): Promise<Forward> {
+  const tf = loaded!.tf;
+  await tf.setBackend(backend);
+  const layer = (fanIn: number, fanOut: number) => {
+    const bound = 1 / Math.sqrt(fanIn);
+    return [tf.randomUniform([fanIn, fanOut], -bound, bound, "float32", 1), tf.zeros([fanOut])];
+  };
+  const [w1, b1] = layer(784, 256), [w2, b2] = layer(256, 128), [w3, b3] = layer(128, 10);
+  return (batch) => {
+    const x = tf.tensor2d(input(batch), [batch, 784]);
+    return () => {
+      const y = tf.tidy(() => {
+        const h1 = tf.relu(tf.add(tf.matMul(x, w1), b1));
+        const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2));
+        return tf.add(tf.matMul(h2, w3), b3);
+      });
+      y.dataSync();
+      y.dispose();
+    };
+  };
+}
+
+const forwards = new Map<string, { forward: Forward; before: () => unknown }>();
+for (const b of ax.listBackends().sort()) forwards.set(`axon:${b}`, { forward: axonForward(b), before: () => ax.setBackend(b) });
+if (loaded) {
+  for (const b of ["cpu", "wasm"] as const) forwards.set(`tfjs-${b}`, { forward: await tfjsForward(b), before: () => loaded.tf.setBackend(b) });
+}
+
+// Per batch size: microseconds per forward, median and min over reps.
+const results = new Map<number, Map<string, { median: number; min: number }>>();
+for (const batch of BATCHES) {
+  const contenders: Contender[] = [];
+  for (const [name, { forward, before }] of forwards) {
+    await before();
+    const one = forward(batch);
+    // Loops long enough (~2 ms) that timer resolution and the harness's own cost vanish.
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) one();
+    const loops = Math.max(1, Math.round(2 / Math.max(1e-4, (performance.now() - t0) / 5)));
+    contenders.push({ name, before, run: () => { for (let i = 0; i < loops; i++) one(); } });
+    (contenders[contenders.length - 1] as Contender & { loops: number }).loops = loops;
+  }
+  process.stderr.write(`batch ${batch}: ${contenders.map((c) => c.name).join(", ")} ...\n`);
+  const measured = await interleaved(contenders, { warmup: 3, targetMs: 1500, minReps: 15, maxReps: 200 });
+  const perForward = new Map<string, { median: number; min: number }>();
+  for (const c of contenders) {
+    const loops = (c as Contender & { loops: number }).loops, s = measured.get(c.name)!;
+    perForward.set(c.name, { median: (s.median * 1000) / loops, min: (s.min * 1000) / loops });
+  }
+  results.set(batch, perForward);
+}
+
+const names = [...forwards.keys()];
+const label = (c: string) => (c === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : c);
+const peers = names.filter((c) => !c.startsWith("axon:native"));
+const lat = results.get(1)!, thr = results.get(256)!;
+const sps = (c: string) => 256 / (thr.get(c)!.median / 1e6);
+const native = nativeInfo();
+const report = [
+  "# MLP inference (784-256-128-10, eval, no grad)",
+  "",
+  ...environment([
+    native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
+    loaded ? `tfjs: ${loaded.tf.version.tfjs}; wasm backend: ${loaded.wasmNote}` : "tfjs: not run",
+    "a rep = a loop of forwards (~2 ms); contenders interleaved rep by rep; median (min) over reps",
+  ]).map((l) => `- ${l}`),
+  "",
+  "## Batch 1: latency per forward",
+  "",
+  markdownTable(
+    ["contender", "median µs", "min µs", ...peers.map((p) => `÷ ${p}`)],
+    names.map((c) => [label(c), fmt(lat.get(c)!.median, 1), fmt(lat.get(c)!.min, 1),
+      ...peers.map((p) => `${fmt(lat.get(p)!.median / lat.get(c)!.median)}x`)]),
+  ),
+  "",
+  "## Batch 256: throughput",
+  "",
+  markdownTable(
+    ["contender", "samples/s", "µs per batch", ...peers.map((p) => `÷ ${p}`)],
+    names.map((c) => [label(c), fmt(sps(c), 0), fmt(thr.get(c)!.median, 0), ...peers.map((p) => `${fmt(sps(c) / sps(p))}x`)]),
+  ),
+  "",
+  "(÷ columns: how many times faster than that peer; above 1x the row is faster.)",
+  "",
+].join("\n");
+console.log(report);
+console.error(`wrote ${writeResults("infer.md", report)}`);

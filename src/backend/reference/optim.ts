@@ -1,0 +1,39 @@
+// Fused optimizer updates: the definition that faster backends' kernels (native/kernels_impl.h adam_loop) match.
+// Each is the per-element loop of its optimizer's documented update (see src/optim/adam.ts and adamw.ts), written
+// once here so that Adam and AdamW, on every backend, run the same arithmetic.
+
+import type { AdamStepParams } from "../backend.js";
+import type { TypedArray } from "../../tensor/dtype.js";
+
+/**
+ * One Adam (decoupled = false: L2 penalty added to the gradient) or AdamW (decoupled = true: the parameter shrinks
+ * by 1 - lr*λ first) step, in place:
+ *   m <- β1 m + (1 − β1) g;   v <- β2 v + (1 − β2) g²;   v̂ <- max(v̂, v) with AMSGrad
+ *   θ <- θ − lr/(1 − β1^t) · m / (sqrt(v) / sqrt(1 − β2^t) + ε)
+ * Scalars are float64; m, v and θ are stored (and read back) at their arrays' precision, as PyTorch's float32
+ * state is.
+ */
+export function adamStep(
+  theta: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, vMax: TypedArray | null, p: AdamStepParams,
+): void {
+  const { beta1, beta2, eps, weightDecay: wd, decoupled, maximize } = p;
+  const { stepSize, bias2Sqrt, decay } = adamScalars(p);
+  for (let i = 0; i < theta.length; i++) {
+    let g = maximize ? -grad[i] : grad[i];
+    if (decoupled) theta[i] = theta[i] * decay;
+    else if (wd !== 0) g = g + wd * theta[i];
+    m[i] = beta1 * m[i] + (1 - beta1) * g;
+    v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+    let vt = v[i];
+    if (vMax !== null) {
+      vMax[i] = Math.max(vMax[i], vt);
+      vt = vMax[i];
+    }
+    theta[i] = theta[i] - stepSize * (m[i] / (Math.sqrt(vt) / bias2Sqrt + eps));
+  }
+}
+
+/** The scalars adamStep derives from p, for kernels that take them precomputed (computed as adamStep does). */
+export function adamScalars(p: AdamStepParams): { stepSize: number; bias2Sqrt: number; decay: number } {
+  return { stepSize: p.lr / (1 - p.beta1 ** p.step), bias2Sqrt: Math.sqrt(1 - p.beta2 ** p.step), decay: 1 - p.lr * p.weightDecay };
+}
