@@ -339,6 +339,25 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
     }
   });
 
+  test("binary with a per-channel broadcast ([N, C, H, W] with [1, C, 1, 1], batch norm's pattern) matches the reference", () => {
+    use();
+    const [n, c, h, w] = [3, 5, 7, 4];
+    const x = randomArray(n * c * h * w), ch = randomArray(c);
+    const shape = [n, c, h, w];
+    const full: View = { data: x, offset: 0, strides: [c * h * w, h * w, w, 1] };
+    const perChannel: View = { data: ch, offset: 0, strides: [0, 1, 0, 0] };
+    for (const op of ["add", "sub", "mul", "div", "gt"] as BinaryOp[]) {
+      for (const [p, q] of [[full, perChannel], [perChannel, full]]) {
+        const cmp = op === "gt";
+        const want = cmp ? new Uint8Array(x.length) : new Float32Array(x.length);
+        const got = cmp ? new Uint8Array(x.length) : new Float32Array(x.length);
+        referenceBackend.binary(op, p, q, shape, want);
+        native.binary(op, p, q, shape, got);
+        assert.deepEqual([...got], [...want], `${op} per-channel`);
+      }
+    }
+  });
+
   test("where with a scalar operand (relu's backward) matches the reference", () => {
     use();
     const n = 70001, x = randomArray(n), cond = Uint8Array.from(x, (v) => (v > 0 ? 1 : 0)), zero = Float32Array.of(0.5);

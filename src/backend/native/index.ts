@@ -107,6 +107,19 @@ function as2d(shape: readonly number[], strides: readonly (readonly number[])[],
   return { rows: nd === 2 ? c.shape[0] : 1, n: c.shape[nd - 1], s };
 }
 
+/**
+ * As as2d, for shapes that collapse to three dimensions [outer, rows, n] (a per-channel broadcast such as
+ * [N, C, H, W] with [1, C, 1, 1] is one): the addon then runs one 2-d call per outer index.
+ */
+function as3d(shape: readonly number[], strides: readonly (readonly number[])[]):
+  { outer: number; rows: number; n: number; s: [number, number, number][] } | null {
+  const c = collapse(shape, strides);
+  if (c.shape.length !== 3) return null;
+  const s = c.strides.map((st): [number, number, number] => [st[0], st[1], st[2]]);
+  for (const [o, r, i] of s) if (o < 0 || r < 0 || i < 0 || i > 1) return null;
+  return { outer: c.shape[0], rows: c.shape[1], n: c.shape[2], s };
+}
+
 /** A Window2d as the addon's 14 trailing numbers, or null when a padding is negative (the reference handles it). */
 function windowArgs(g: Window2d): number[] | null {
   if (g.padH < 0 || g.padW < 0) return null;
@@ -132,9 +145,18 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       const outOk = code !== undefined && (code >= 100 ? isU8(out) : isF32(out));
       if (code === undefined || !outOk || !isF32(a.data) || !isF32(b.data)) return ref.binary(op, a, b, shape, out);
       const v = as2d(shape, [a.strides, b.strides]);
-      if (!v) return ref.binary(op, a, b, shape, out);
-      const [[ra, ia], [rb, ib]] = v.s;
-      addon.binary(code, a.data, a.offset, ra, ia, b.data, b.offset, rb, ib, out as Float32Array | Uint8Array, v.rows, v.n);
+      if (v) {
+        const [[ra, ia], [rb, ib]] = v.s;
+        return addon.binary(code, a.data, a.offset, ra, ia, b.data, b.offset, rb, ib, out as Float32Array | Uint8Array, v.rows, v.n);
+      }
+      const w = as3d(shape, [a.strides, b.strides]);
+      if (!w) return ref.binary(op, a, b, shape, out);
+      const [[oa, ra, ia], [ob, rb, ib]] = w.s;
+      const block = w.rows * w.n;
+      for (let q = 0; q < w.outer; q++) {
+        const o = (out as Float32Array | Uint8Array).subarray(q * block, (q + 1) * block);
+        addon.binary(code, a.data, a.offset + q * oa, ra, ia, b.data, b.offset + q * ob, rb, ib, o, w.rows, w.n);
+      }
     },
 
     where(cond: View, a: View, b: View, shape: readonly number[], out: TypedArray): void {
