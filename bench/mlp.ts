@@ -10,7 +10,7 @@
 // bench/results/mlp.md.
 
 import * as ax from "../src/index.node.js";
-import { fashionMnist } from "../src/node.js";
+import { fashionMnistOrRandom } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
 import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
 import { loadTfjs } from "./tfjs.js";
@@ -22,26 +22,9 @@ const NBATCHES = Number(flags.get("batches") ?? 40);
 const LR = 1e-3;
 if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
 
-// ---- data -----------------------------------------------------------------------------------------------------
-// Features [N, 784] in [0, 1] and labels [N], as Float32Array / Int32Array, shared by every contender.
-let source = "";
-let xs: Float32Array, ys: Int32Array;
+// ---- data: the same images and labels for every contender ----------------------------------------------------
 const n = BATCH * NBATCHES;
-try {
-  if (flags.has("random")) throw new Error("--random");
-  const { train } = fashionMnist();
-  const [x, y] = train.tensors;
-  xs = (x.reshape([x.shape[0], 784]).narrow(0, 0, n).contiguous().toTypedArray() as Float32Array).slice();
-  ys = Int32Array.from(y.narrow(0, 0, n).toTypedArray() as ArrayLike<number>);
-  source = `Fashion-MNIST (the first ${n} training images)`;
-} catch (e) {
-  const g = new ax.Generator(1);
-  xs = new Float32Array(n * 784);
-  ys = new Int32Array(n);
-  for (let i = 0; i < xs.length; i++) xs[i] = g.random();
-  for (let i = 0; i < n; i++) ys[i] = Math.floor(g.random() * 10);
-  source = `random data shaped like Fashion-MNIST (${(e as Error).message === "--random" ? "--random" : "dataset not found"})`;
-}
+const { xs, ys, source } = fashionMnistOrRandom(n, flags);
 
 // ---- Axon -----------------------------------------------------------------------------------------------------
 interface Trainer { step: () => void; loss: () => number }
