@@ -10,12 +10,12 @@
 // contenders are interleaved rep by rep (bench/harness.ts), PyTorch runs after them. Writes bench/results/conv.md.
 // Per-layer conv2d timings: npm run bench:conv-layers.
 
-import { spawnSync } from "node:child_process";
 import * as ax from "../src/index.node.js";
 import { fashionMnistOrRandom } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
 import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
 import { loadTfjs } from "./tfjs.js";
+import { torchTraining } from "./torch.js";
 
 const flags = parseFlags();
 const BATCH = 64;
@@ -95,46 +95,6 @@ async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
   };
 }
 
-// ---- PyTorch (child process, after the others) ------------------------------------------------------------------
-function torchRun(): { sps: number; msPerStep: number; loss: number; version: string } | null {
-  if (flags.has("no-torch")) return null;
-  const code = `
-import json, time, sys, torch
-torch.set_num_threads(${torchThreads}); torch.manual_seed(0)
-B, NB, STEPS = ${BATCH}, ${NBATCHES}, ${STEPS}
-data = sys.stdin.buffer.read()
-x = torch.frombuffer(bytearray(data[:B*NB*784*4]), dtype=torch.float32).reshape(B*NB, 1, 28, 28)
-y = torch.frombuffer(bytearray(data[B*NB*784*4:]), dtype=torch.int32).long()
-nn = torch.nn
-model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
-                      nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64*7*7, 10))
-opt = torch.optim.Adam(model.parameters(), lr=${LR})
-i = 0
-def step():
-    global i
-    b = i % NB; i += 1
-    opt.zero_grad(); loss = nn.functional.cross_entropy(model(x[b*B:(b+1)*B]), y[b*B:(b+1)*B]); loss.backward(); opt.step()
-    return loss.item()
-for _ in range(2 * STEPS): step()
-ts = []
-t_end = time.perf_counter() + 4
-while len(ts) < 4 or (time.perf_counter() < t_end and len(ts) < 20):
-    t = time.perf_counter()
-    for _ in range(STEPS): last = step()
-    ts.append(time.perf_counter() - t)
-ts.sort()
-print(json.dumps({"median": ts[len(ts)//2], "loss": last, "version": torch.__version__}))
-`;
-  const input = Buffer.concat([Buffer.from(xs.buffer, xs.byteOffset, xs.byteLength), Buffer.from(ys.buffer, ys.byteOffset, ys.byteLength)]);
-  const r = spawnSync("/usr/bin/python3", ["-c", code], { input, encoding: "utf8", timeout: 300_000 });
-  if (r.status !== 0) {
-    process.stderr.write(`torch not run: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}\n`);
-    return null;
-  }
-  const o = JSON.parse(r.stdout.trim()) as { median: number; loss: number; version: string };
-  return { sps: (STEPS * BATCH) / o.median, msPerStep: (o.median * 1000) / STEPS, loss: o.loss, version: o.version };
-}
-
 // ---- run ------------------------------------------------------------------------------------------------------
 const trainers = new Map<string, { trainer: Trainer; before: () => unknown }>();
 for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b), before: () => ax.setBackend(b) });
@@ -162,7 +122,10 @@ const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) 
 }));
 process.stderr.write(`CNN, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
 const measured = await interleaved(contenders, { warmup: 1, targetMs: 4000, minReps: 3, maxReps: 15 });
-const torch = torchRun();
+const torch = torchTraining({
+  model: "nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64*7*7, 10))",
+  sampleShape: [1, 28, 28], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,
+}, xs, ys, flags);
 
 const rows: { name: string; sps: number; ms: number; loss: number }[] = [...trainers].map(([name, { trainer }]) => ({
   name: name === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : name,

@@ -14,12 +14,14 @@ import { fashionMnistOrRandom } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
 import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
 import { loadTfjs } from "./tfjs.js";
+import { torchTraining } from "./torch.js";
 
 const flags = parseFlags();
 const BATCH = 128;
 const STEPS = Number(flags.get("steps") ?? 10);
 const NBATCHES = Number(flags.get("batches") ?? 40);
 const LR = 1e-3;
+const torchThreads = Number(flags.get("torch-threads") ?? 2);
 if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
 
 // ---- data: the same images and labels for every contender ----------------------------------------------------
@@ -101,16 +103,21 @@ const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) 
 process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
 const measured = await interleaved(contenders, { warmup: 2, targetMs: 4000, minReps: 4, maxReps: 20 });
 
-const names = [...trainers.keys()];
-const sps = (name: string) => (STEPS * BATCH) / (measured.get(name)!.median / 1000);
-const peers = names.filter((c) => c.startsWith("tfjs") || c === "axon:reference");
-const rows = names.map((c) => [
-  c === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : c,
-  fmt(sps(c), 0),
-  fmt(measured.get(c)!.median / STEPS, 2),
-  ...peers.map((p) => `${fmt(sps(c) / sps(p))}x`),
-  fmt(trainers.get(c)!.trainer.loss(), 3),
-]);
+const torch = torchTraining({
+  model: "nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))",
+  sampleShape: [784], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,
+}, xs, ys, flags);
+
+const results = [...trainers].map(([c, { trainer }]) => ({
+  name: c === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : c,
+  short: c,
+  sps: (STEPS * BATCH) / (measured.get(c)!.median / 1000),
+  ms: measured.get(c)!.median / STEPS,
+  loss: trainer.loss(),
+}));
+if (torch) results.push({ name: `torch ${torch.version} (${torchThreads} threads)`, short: "torch", sps: torch.sps, ms: torch.msPerStep, loss: torch.loss });
+const peers = results.filter((r) => r.short !== "axon:native");
+const rows = results.map((r) => [r.name, fmt(r.sps, 0), fmt(r.ms, 2), ...peers.map((p) => `${fmt(r.sps / p.sps)}x`), fmt(r.loss, 3)]);
 
 const native = nativeInfo();
 const report = [
@@ -121,11 +128,12 @@ const report = [
     `data: ${source}`,
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
     loaded ? `tfjs: ${loaded.tf.version.tfjs}; wasm backend: ${loaded.wasmNote}` : "tfjs: not run",
+    torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
     `one rep = ${STEPS} training steps; contenders interleaved rep by rep; median over reps`,
   ]).map((l) => `- ${l}`),
   "",
   markdownTable(
-    ["contender", "samples/s", "ms/step", ...peers.map((p) => `÷ ${p}`), "last loss"],
+    ["contender", "samples/s", "ms/step", ...peers.map((p) => `÷ ${p.short}`), "last loss"],
     rows,
   ),
   "",
