@@ -114,21 +114,26 @@ void ThreadPool::parallel_for(int n, const Task& fn) {
     in_pool_task = was;
     return;
   }
-  task_ = &fn;
-  ntasks_.store(n, std::memory_order_relaxed);
-  done_.store(0, std::memory_order_relaxed);
   uint32_t region;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // New region number, task index 0; the release publishes task_, ntasks_ and done_ to the claimers.
-    const uint64_t w = work_.load(std::memory_order_relaxed);
-    region = static_cast<uint32_t>(w >> 32) + 1;
+    // First close the previous region: a worker still in run_tasks for it may hold that region's word and, once it
+    // reads the new ntasks_, would pass the bound check; with the word changed its claim (a CAS on the whole word)
+    // fails. Without this, such a stale claim ran a task of the new region twice and pushed done_ past n, and
+    // the wait below spun forever. The closed index is above any task count, so nothing is claimed from it.
+    const uint32_t previous = static_cast<uint32_t>(work_.load(std::memory_order_relaxed) >> 32);
+    work_.store((static_cast<uint64_t>(previous + 1) << 32) | 0x7fffffffu, std::memory_order_seq_cst);
+    task_ = &fn;
+    ntasks_.store(n, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    // Then open the new region at task 0; the release publishes task_, ntasks_ and done_ to the claimers.
+    region = previous + 2;
     work_.store(static_cast<uint64_t>(region) << 32, std::memory_order_release);
   }
   wake_.notify_all();
   run_tasks(region, 0);
   // Every task has been claimed; wait for those that workers are still running (fn is the caller's local).
-  for (int spin = 0; done_.load(std::memory_order_acquire) != n; spin++) {
+  for (int spin = 0; done_.load(std::memory_order_acquire) < n; spin++) {
     if (spin < 4096) cpu_relax();
     else std::this_thread::yield();  // the worker running the last task was descheduled: let it run
   }
