@@ -11,7 +11,7 @@
 // Per-layer conv2d timings: npm run bench:conv-layers.
 
 import * as ax from "../src/index.node.js";
-import { fashionMnistOrRandom } from "./data.js";
+import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
 import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
 import { loadTfjs } from "./tfjs.js";
@@ -29,34 +29,12 @@ if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get(
 const n = BATCH * NBATCHES;
 const { xs, ys, source } = fashionMnistOrRandom(n, flags);
 
-interface Trainer { step: () => void; loss: () => number }
-
 // ---- Axon -----------------------------------------------------------------------------------------------------
-function axonTrainer(backend: string): Trainer {
-  ax.setBackend(backend);
-  ax.manualSeed(0);
-  const { nn, optim } = ax;
-  const model = new nn.Sequential(
-    new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(64 * 7 * 7, 10),
-  );
-  const opt = new optim.Adam(model.parameters(), { lr: LR });
-  const X = ax.tensor(xs).reshape([n, 1, 28, 28]), Y = ax.tensor(ys, { dtype: "int32" });
-  const batches = Array.from({ length: NBATCHES }, (_, i) => [X.narrow(0, i * BATCH, BATCH), Y.narrow(0, i * BATCH, BATCH)]);
-  let i = 0, last = NaN;
-  return {
-    step: () => {
-      const [x, y] = batches[i++ % NBATCHES];
-      opt.zeroGrad();
-      const loss = nn.functional.crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      last = loss.item();
-    },
-    loss: () => last,
-  };
-}
+const buildModel = () => new ax.nn.Sequential(
+  new ax.nn.Conv2d(1, 32, 3, { padding: 1 }), new ax.nn.ReLU(), new ax.nn.MaxPool2d(2),
+  new ax.nn.Conv2d(32, 64, 3, { padding: 1 }), new ax.nn.ReLU(), new ax.nn.MaxPool2d(2),
+  new ax.nn.Flatten(), new ax.nn.Linear(64 * 7 * 7, 10),
+);
 
 // ---- TensorFlow.js (NHWC, as tfjs wants) ------------------------------------------------------------------------
 const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
@@ -97,7 +75,7 @@ async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
 
 // ---- run ------------------------------------------------------------------------------------------------------
 const trainers = new Map<string, { trainer: Trainer; before: () => unknown }>();
-for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b), before: () => ax.setBackend(b) });
+for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b, buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [1, 28, 28] }), before: () => ax.setBackend(b) });
 // Peers that cannot train this model (tfjs-wasm has no Conv2DBackpropFilter kernel) are listed with the reason.
 // One so slow that interleaving would take minutes (tfjs-cpu: tens of seconds a step) is timed on one more step.
 const cannot: string[] = [];

@@ -23,3 +23,32 @@ export function fashionMnistOrRandom(n: number, flags: Map<string, string | bool
     return { xs, ys, source: `random data shaped like Fashion-MNIST (${(e as Error).message === "--random" ? "--random" : "dataset not found"})` };
   }
 }
+
+export interface Trainer { step: () => void; loss: () => number }
+
+/**
+ * An Axon contender: the model `build()` makes, trained with Adam and cross-entropy on `batches` batches of `batch`
+ * samples of `data`, each sample viewed as `sampleShape`. Built on `backend` with seed 0, so every backend starts
+ * from the same weights.
+ */
+export function axonTrainer(backend: string, build: () => ax.nn.Module, data: BenchData, opts: { batch: number; batches: number; lr: number; sampleShape: number[] }): Trainer {
+  ax.setBackend(backend);
+  ax.manualSeed(0);
+  const model = build();
+  const opt = new ax.optim.Adam(model.parameters(), { lr: opts.lr });
+  const { batch, batches: nb } = opts;
+  const X = ax.tensor(data.xs).reshape([batch * nb, ...opts.sampleShape]), Y = ax.tensor(data.ys, { dtype: "int32" });
+  const batches = Array.from({ length: nb }, (_, i) => [X.narrow(0, i * batch, batch), Y.narrow(0, i * batch, batch)]);
+  let i = 0, last = NaN;
+  return {
+    step: () => {
+      const [x, y] = batches[i++ % nb];
+      opt.zeroGrad();
+      const loss = ax.nn.functional.crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      last = loss.item();
+    },
+    loss: () => last,
+  };
+}

@@ -10,7 +10,7 @@
 // bench/results/mlp.md.
 
 import * as ax from "../src/index.node.js";
-import { fashionMnistOrRandom } from "./data.js";
+import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
 import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
 import { loadTfjs } from "./tfjs.js";
@@ -29,31 +29,9 @@ const n = BATCH * NBATCHES;
 const { xs, ys, source } = fashionMnistOrRandom(n, flags);
 
 // ---- Axon -----------------------------------------------------------------------------------------------------
-interface Trainer { step: () => void; loss: () => number }
-
-function axonTrainer(backend: string): Trainer {
-  ax.setBackend(backend);
-  ax.manualSeed(0);
-  const { nn, optim } = ax;
-  const model = new nn.Sequential(
-    new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10),
-  );
-  const opt = new optim.Adam(model.parameters(), { lr: LR });
-  const X = ax.tensor(xs).reshape([n, 1, 28, 28]), Y = ax.tensor(ys, { dtype: "int32" });
-  const batches = Array.from({ length: NBATCHES }, (_, i) => [X.narrow(0, i * BATCH, BATCH), Y.narrow(0, i * BATCH, BATCH)]);
-  let i = 0, last = NaN;
-  return {
-    step: () => {
-      const [x, y] = batches[i++ % NBATCHES];
-      opt.zeroGrad();
-      const loss = nn.functional.crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      last = loss.item();
-    },
-    loss: () => last,
-  };
-}
+const buildModel = () => new ax.nn.Sequential(
+  new ax.nn.Flatten(), new ax.nn.Linear(784, 256), new ax.nn.ReLU(), new ax.nn.Linear(256, 128), new ax.nn.ReLU(), new ax.nn.Linear(128, 10),
+);
 
 // ---- TensorFlow.js --------------------------------------------------------------------------------------------
 const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
@@ -90,7 +68,7 @@ async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
 
 // ---- run ------------------------------------------------------------------------------------------------------
 const trainers = new Map<string, { trainer: Trainer; before: () => unknown }>();
-for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b), before: () => ax.setBackend(b) });
+for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b, buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [784] }), before: () => ax.setBackend(b) });
 if (loaded) {
   for (const b of ["cpu", "wasm"] as const) {
     trainers.set(`tfjs-${b}`, { trainer: await tfjsTrainer(b), before: () => loaded.tf.setBackend(b) });
