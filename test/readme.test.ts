@@ -27,3 +27,14 @@ test("the README's ten-line example runs and prints XOR", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the README's `npx axon` runs: package.json's bin is built and executable", () => {
+  // `npm install` builds dist/ (the prepare script); npx runs the bin file itself, so it needs the execute bit.
+  const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { bin: Record<string, string> };
+  assert.deepEqual(Object.keys(pkg.bin), ["axon"]);
+  const bin = path.join(root, pkg.bin.axon);
+  const r = spawnSync(bin, ["--help"], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.error, undefined, `${bin} could not run (run \`npm run build\`): ${r.error?.message}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /axon train/);
+});
