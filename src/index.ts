@@ -22,7 +22,7 @@ export { sum, mean, max, min, argmax, argmin, variance as var, std, logsumexp, t
 export { matmul } from "./ops/matmul.js";
 export {
   reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, narrow, select, cat, concat, stack,
-  split, chunk, pad, contiguous, clone,
+  split, chunk, pad, contiguous, clone, type PadMode,
 } from "./ops/movement.js";
 export { indexSelect, gather, scatterAdd, oneHot } from "./ops/indexing.js";
 export {

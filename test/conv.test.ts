@@ -56,6 +56,19 @@ function close(what: string, actual: Tensor, expected: Encoded, tol: Tol): void 
   }
 }
 
+/** A layer built from the fixture's options, with its weight (and bias) replaced by the fixture's inputs so that
+ *  their gradients reach them; forward gets outputSize when the case has one. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function viaModule(cls: any, [x, w, b]: Tensor[], { outputSize, ...opts }: Record<string, any>, dtype: DType): Tensor {
+  const groups = opts.groups ?? 1;
+  const transposed = cls === nn.ConvTranspose2d;
+  const [cin, cout] = transposed ? [w.shape[0], w.shape[1] * groups] : [w.shape[1] * groups, w.shape[0]];
+  const layer = new cls(cin, cout, w.shape.slice(2), { ...opts, bias: b !== undefined, dtype });
+  layer.weight = w;
+  if (b !== undefined) layer.bias = b;
+  return outputSize === undefined ? layer.call(x) : layer.call(x, outputSize);
+}
+
 // ---- the table: fixture op -> Axon call ------------------------------------------------------------------------
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type OpFn = (x: Tensor[], a: Record<string, any>, c: Case, dtype: DType) => Tensor;
@@ -66,6 +79,9 @@ const OPS: Record<string, OpFn> = {
   maxPool2d: ([x], { kernelSize, ...a }) => F.maxPool2d(x, kernelSize, a),
   avgPool2d: ([x], { kernelSize, ...a }) => F.avgPool2d(x, kernelSize, a),
   adaptiveAvgPool2d: ([x], { outputSize }) => F.adaptiveAvgPool2d(x, outputSize),
+  Conv1d: (x, a, _c, dtype) => viaModule(nn.Conv1d, x, a, dtype),
+  Conv2d: (x, a, _c, dtype) => viaModule(nn.Conv2d, x, a, dtype),
+  ConvTranspose2d: (x, a, _c, dtype) => viaModule(nn.ConvTranspose2d, x, a, dtype),
   layerNorm: ([x, weight, bias], { normalizedShape, eps }) => F.layerNorm(x, normalizedShape, { weight, bias, eps }),
   batchNorm: ([x, weight, bias], a, c, dtype) => {
     const rm = decode(c.running!.mean, dtype), rv = decode(c.running!.var, dtype);
@@ -100,6 +116,7 @@ test("the fixture covers every conv, pooling and normalization op", () => {
     assert.equal(typeof (ax as unknown as Record<string, unknown>)[op], "function", `${op} is not exported from the package root`);
     assert.equal(typeof (F as unknown as Record<string, unknown>)[op], "function", `${op} is not in nn.functional`);
   }
+  for (const layer of ["Conv1d", "Conv2d", "ConvTranspose2d"]) assert.ok(ops.has(layer), `no fixture case for the ${layer} module`);
   for (const op of ops) assert.ok(op in OPS, `fixture op ${op} has no row in the table`);
 });
 
@@ -230,6 +247,11 @@ describe("errors name the op and the shapes", () => {
     assert.throws(() => new nn.Conv2d(4, 4, 3, { padding: "same", stride: 2 }), /Conv2d: padding="same" is not supported for strided convolutions/);
     assert.throws(() => new nn.Conv1d(4, 4, 0), /Conv1d: kernelSize must be a positive integer or 1 of them, got 0/);
     assert.throws(() => new nn.ConvTranspose2d(4, 4, 3, { stride: 2, outputPadding: 2 }), /ConvTranspose2d: outputPadding \[2,2\] must be smaller than either stride/);
+    assert.throws(() => new nn.Conv2d(4, 4, 3, { paddingMode: "mirror" as never }), /Conv2d: paddingMode must be one of "zeros", "reflect", "replicate", "circular", got "mirror"/);
+    assert.throws(() => new nn.Conv2d(1, 1, 3, { padding: 3, paddingMode: "reflect" }).call(f(1, 1, 3, 3)), /pad: reflect padding \(3, 3\) must be smaller than dimension 3 of size 3/);
+    const up = new nn.ConvTranspose2d(2, 2, 3, { stride: 2, padding: 1 });
+    assert.throws(() => up.call(f(1, 2, 4, 4), [9, 7]), /ConvTranspose2d: requested an output size of \[9,7\], but the valid sizes range from \[7,7\] to \[8,8\] \(for an input of \[4,4\]\)/);
+    assert.throws(() => up.call(f(1, 2, 4, 4), [8]), /ConvTranspose2d: outputSize must be 2 integers \[H, W\] \(or 4, the whole output shape\), got \[8\]/);
     assert.throws(() => new nn.MaxPool2d(2, { padding: 2 }), /MaxPool2d: padding 2 must be at most half of the kernel size 2/);
     assert.throws(() => new nn.BatchNorm2d(0), /BatchNorm2d: numFeatures must be a positive integer, got 0/);
     assert.throws(() => new nn.Conv2d(1, 1, 3).call(f(1, 2, 5, 5)), /conv2d: the input has 2 channels/);
@@ -296,6 +318,11 @@ describe("layers", () => {
     assert.deepEqual(same.call(x.select(3, 0)).shape, [2, 4, 7]);
     const convT = new nn.ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1 });
     assert.deepEqual(convT.call(x).shape, [2, 2, 14, 12]);
+    assert.deepEqual(convT.call(x, [13, 11]).shape, [2, 2, 13, 11]); // outputSize picks the outputPadding: here 0
+    assert.deepEqual(convT.call(x, [13, 11]).toArray(), F.convTranspose2d(x, convT.weight, convT.bias, { stride: 2, padding: 1 }).toArray());
+    const reflect = new nn.Conv2d(4, 6, 3, { padding: [1, 2], paddingMode: "reflect" });
+    assert.deepEqual(reflect.call(x).toArray(), F.conv2d(F.pad(x, [2, 2, 1, 1], "reflect"), reflect.weight, reflect.bias).toArray());
+    assert.equal(reflect.toString(), "Conv2d(4, 6, kernelSize=[3, 3], stride=[1, 1], padding=[1, 2], paddingMode=reflect)");
     assert.deepEqual(new nn.MaxPool2d(2).call(x).toArray(), F.maxPool2d(x, 2).toArray());
     assert.deepEqual(new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }).call(x).shape, [2, 4, 4, 4]);
     assert.deepEqual(new nn.AvgPool2d(2, { stride: 1 }).call(x).toArray(), F.avgPool2d(x, 2, { stride: 1 }).toArray());

@@ -42,9 +42,14 @@ describe("shape errors name the op and both shapes", () => {
     assert.throws(() => f(2, 3).permute([0]), /permute: got 1 dims \[0\] for a tensor of 2 dimensions \(shape \[2,3\]\)/);
     assert.throws(() => f(2, 3).permute([0, 0]), /permute: dims \[0,0\] repeat a dimension/);
     assert.throws(() => f(5).split([2, 2]), /split: sections \[2,2\] do not add up to 5, the size of dimension 0 \(shape \[5\]\)/);
-    assert.throws(() => ax.pad(f(2), [1, 1, 1, 1]), /pad: padding \[1,1,1,1\] must have an even length of at most 2 \* 1 \(input shape \[2\]\)/);
+    assert.throws(() => ax.pad(f(2), [1, 1, 1, 1]), /pad: padding \[1,1,1,1\] must have an even length of at most 2 \* 1, all integers \(input shape \[2\]\)/);
     assert.throws(() => ax.pad(f(3), [-2, -2]), /pad: cropping 4 from dimension 0 of size 3/);
     assert.deepEqual(ax.pad(f(3), [-2, -1]).shape, [0]); // cropping everything leaves an empty tensor, as in PyTorch
+    assert.throws(() => ax.pad(f(1, 3), [3, 0], "reflect"), /pad: reflect padding \(3, 0\) must be smaller than dimension 1 of size 3 \(input shape \[1, ?3\]\)/);
+    assert.throws(() => ax.pad(f(1, 3), [0, 4], "circular"), /pad: circular padding \(0, 4\) must be at most dimension 1 of size 3/);
+    assert.throws(() => ax.pad(f(3), [1, 1], "replicate"), /pad: replicate padding pads at most the last 3 dims and needs a leading batch or channel dim/);
+    assert.throws(() => ax.pad(f(2, 3), [-1, 1], "reflect"), /pad: reflect padding must be non-negative/);
+    assert.throws(() => ax.pad(f(2, 3), [1, 1], "wrap" as never), /pad: mode must be "constant", "reflect", "replicate" or "circular", got "wrap"/);
     assert.throws(() => f(3, 4).gather(0, i32([0, 1])), /gather: index must have as many dimensions as the input \(2\), got index shape \[2\] for input \[3,4\]/);
     assert.throws(() => f(3, 4).scatterAdd(0, i32([0, 1], [1, 2]), f(1, 1)), /scatterAdd: src shape \[1,1\] must cover index shape \[1,2\]/);
   });

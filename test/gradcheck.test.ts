@@ -134,8 +134,11 @@ const CASES: Case[] = [
   ["split", (a) => fold(a.split(2, 0)), () => [r(5, 2)]],
   ["split sections", (a) => fold(a.split([1, 3], 1)), () => [r(2, 4)]],
   ["chunk", (a) => fold(a.chunk(3, 1)), () => [r(2, 7)]],
-  ["pad", (a) => ax.pad(a, [1, 2, 0, 1], 0.5).mul(ax.arange(4 * 6).reshape([4, 6]).double()), () => [r(3, 3)]],
+  ["pad", (a) => ax.pad(a, [1, 2, 0, 1], "constant", 0.5).mul(ax.arange(4 * 6).reshape([4, 6]).double()), () => [r(3, 3)]],
   ["pad negative (crop)", (a) => ax.pad(a, [-1, 2, 1, -1]).square(), () => [r(3, 4)]],
+  ["pad reflect", (a) => ax.pad(a, [2, 1, 1, 2], "reflect").square(), () => [r(1, 3, 4)]],
+  ["pad replicate", (a) => ax.pad(a, [1, 3, 2, 0], "replicate").square(), () => [r(1, 2, 3)]],
+  ["pad circular", (a) => ax.pad(a, [3, 1], "circular").square(), () => [r(2, 3)]],
   // indexing
   ["indexSelect with repeats", (a) => a.indexSelect(0, idx([2, 0, 2])).mul(ax.arange(9).reshape([3, 3]).double()), () => [r(3, 3)]],
   ["indexSelect dim 1", (a) => a.indexSelect(1, idx([3, 1])), () => [r(2, 4, 2)]],

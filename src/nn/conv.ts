@@ -6,6 +6,7 @@ import type { DType } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import { zeros } from "../ops/creation.js";
 import { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
+import { pad } from "../ops/movement.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.js";
@@ -18,8 +19,9 @@ export interface ConvOptions<P> {
   groups?: number;
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
-  /** Only "zeros" is supported. */
-  paddingMode?: "zeros";
+  /** What the padding holds (default "zeros"): "reflect" mirrors the input at its edges, "replicate" repeats the
+   *  edge, "circular" wraps around. The others pad with nn.functional.pad and then convolve unpadded, as PyTorch. */
+  paddingMode?: PaddingMode;
   dtype?: DType;
 }
 
@@ -34,6 +36,8 @@ export interface ConvTranspose2dModuleOptions {
 }
 
 type Pad = number[] | "same" | "valid";
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
+const PADDING_MODES: readonly string[] = ["zeros", "reflect", "replicate", "circular"];
 
 function sizes(layer: string, name: string, v: number | readonly number[], n: number, min: number): number[] {
   const list = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
@@ -85,6 +89,7 @@ abstract class ConvNd extends Module {
   readonly padding: Pad;
   readonly dilation: number[];
   readonly groups: number;
+  readonly paddingMode: PaddingMode;
   /** [outChannels, inChannels/groups, ...kernelSize], as in PyTorch. */
   weight: Parameter;
   bias: Parameter | null;
@@ -93,7 +98,8 @@ abstract class ConvNd extends Module {
     super();
     const { groups = 1, bias = true, dtype = "float32", paddingMode = "zeros" } = opts;
     checkChannels(layer, inChannels, outChannels, groups);
-    if (paddingMode !== "zeros") throw new RangeError(`${layer}: paddingMode ${JSON.stringify(paddingMode)} is not supported (only "zeros")`);
+    if (!PADDING_MODES.includes(paddingMode)) throw new RangeError(`${layer}: paddingMode must be one of ${PADDING_MODES.map((m) => `"${m}"`).join(", ")}, got ${JSON.stringify(paddingMode)}`);
+    this.paddingMode = paddingMode;
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.groups = groups;
@@ -116,8 +122,26 @@ abstract class ConvNd extends Module {
     resetConv(this.weight, this.bias);
   }
 
+  /** With a non-zero paddingMode: pads x by that mode (F.pad order, last dim first) and returns it, so the
+   *  convolution itself runs with padding 0. With "zeros", returns x and the convolution pads. */
+  protected padInput(x: Tensor): Tensor {
+    if (this.paddingMode === "zeros") return x;
+    const nd = this.kernelSize.length;
+    const total = this.kernelSize.map((k, i) => this.dilation[i] * (k - 1));
+    const before = this.padding === "valid" ? total.map(() => 0) : this.padding === "same" ? total.map((t) => Math.floor(t / 2)) : this.padding;
+    const after = this.padding === "same" ? total.map((t, i) => t - before[i]) : before;
+    const amounts: number[] = [];
+    for (let i = nd - 1; i >= 0; i--) amounts.push(before[i], after[i]);
+    return pad(x, amounts, this.paddingMode);
+  }
+
+  protected convPadding(): Pad {
+    return this.paddingMode === "zeros" ? this.padding : this.kernelSize.map(() => 0);
+  }
+
   override extraRepr(): string {
-    return convRepr(this.inChannels, this.outChannels, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null);
+    const s = convRepr(this.inChannels, this.outChannels, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null);
+    return this.paddingMode === "zeros" ? s : `${s}, paddingMode=${this.paddingMode}`;
   }
 }
 
@@ -128,8 +152,9 @@ export class Conv1d extends ConvNd {
   }
 
   override forward(x: Tensor): Tensor {
-    const padding = typeof this.padding === "string" ? this.padding : this.padding[0];
-    return conv1d(x, this.weight, this.bias, { stride: this.stride[0], padding, dilation: this.dilation[0], groups: this.groups });
+    const p = this.convPadding();
+    const padding = typeof p === "string" ? p : p[0];
+    return conv1d(this.padInput(x), this.weight, this.bias, { stride: this.stride[0], padding, dilation: this.dilation[0], groups: this.groups });
   }
 }
 
@@ -141,13 +166,15 @@ export class Conv2d extends ConvNd {
 
   override forward(x: Tensor): Tensor {
     const pair = (v: number[]) => [v[0], v[1]] as const;
-    const padding = typeof this.padding === "string" ? this.padding : pair(this.padding);
-    return conv2d(x, this.weight, this.bias, { stride: pair(this.stride), padding, dilation: pair(this.dilation), groups: this.groups });
+    const p = this.convPadding();
+    const padding = typeof p === "string" ? p : pair(p);
+    return conv2d(this.padInput(x), this.weight, this.bias, { stride: pair(this.stride), padding, dilation: pair(this.dilation), groups: this.groups });
   }
 }
 
-/** Transposed 2-D convolution ("deconvolution"): the gradient of Conv2d with respect to its input, as a layer. */
-export class ConvTranspose2d extends Module {
+/** Transposed 2-D convolution ("deconvolution"): the gradient of Conv2d with respect to its input, as a layer.
+ *  A strided conv maps several input sizes to one output size; forward's outputSize picks which one to go back to. */
+export class ConvTranspose2d extends Module<[Tensor, (readonly number[])?]> {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number[];
@@ -186,11 +213,31 @@ export class ConvTranspose2d extends Module {
     resetConv(this.weight, this.bias);
   }
 
-  override forward(x: Tensor): Tensor {
+  /** outputSize: the output's [H, W] (or its whole shape); it sets outputPadding for this call, as PyTorch's
+   *  output_size, and must lie within the stride's range of sizes. */
+  override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     const pair = (v: number[]) => [v[0], v[1]] as const;
+    const outputPadding = outputSize === undefined ? this.outputPadding : this.outputPaddingFor(x, outputSize);
     return convTranspose2d(x, this.weight, this.bias, {
-      stride: pair(this.stride), padding: pair(this.padding), outputPadding: pair(this.outputPadding), groups: this.groups, dilation: pair(this.dilation),
+      stride: pair(this.stride), padding: pair(this.padding), outputPadding: pair(outputPadding), groups: this.groups, dilation: pair(this.dilation),
     });
+  }
+
+  /** PyTorch's _output_padding: the extra rows/columns that make the output outputSize. */
+  private outputPaddingFor(x: Tensor, outputSize: readonly number[]): number[] {
+    const layer = "ConvTranspose2d";
+    if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${layer}: expected a 3-D or 4-D input, got shape ${fmt(x.shape)}`);
+    const size = outputSize.length === x.ndim ? outputSize.slice(-2) : [...outputSize];
+    if (size.length !== 2 || size.some((s) => !Number.isInteger(s))) {
+      throw new RangeError(`${layer}: outputSize must be 2 integers [H, W] (or ${x.ndim}, the whole output shape), got ${JSON.stringify(outputSize)}`);
+    }
+    const input = x.shape.slice(-2);
+    const min = input.map((s, i) => (s - 1) * this.stride[i] - 2 * this.padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + 1);
+    const max = min.map((m, i) => m + this.stride[i] - 1);
+    if (size.some((s, i) => s < min[i] || s > max[i])) {
+      throw new RangeError(`${layer}: requested an output size of ${fmt(size)}, but the valid sizes range from ${fmt(min)} to ${fmt(max)} (for an input of ${fmt(input)})`);
+    }
+    return size.map((s, i) => s - min[i]);
   }
 
   override extraRepr(): string {

@@ -7,7 +7,7 @@ export { Sequential, ModuleList } from "./container.js";
 export { Linear, Identity, type LinearOptions } from "./linear.js";
 export { Flatten, Unflatten } from "./flatten.js";
 export { Dropout, Dropout2d } from "./dropout.js";
-export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions, type ConvTranspose2dModuleOptions } from "./conv.js";
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions, type ConvTranspose2dModuleOptions, type PaddingMode } from "./conv.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling.js";
 export {
   BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormModuleOptions, type LayerNormModuleOptions,

@@ -7,6 +7,7 @@ import { promoteTypes } from "../tensor/dtype.js";
 import { ShapeError, fmt, normalizeDim, normalizeDims, numel } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled, viewOf } from "../tensor/tensor.js";
 import { sumToShape } from "./reduce.js";
+import { indexSelect } from "./indexing.js";
 
 function asView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   return new Tensor(x.data, shape, strides, offset);
@@ -237,14 +238,57 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   return split(x, Math.max(Math.ceil(n / chunks), 1), dim);
 }
 
+export type PadMode = "constant" | "reflect" | "replicate" | "circular";
+
 /**
- * Pads with a constant, PyTorch's F.pad order: `pad` lists (before, after) pairs starting from the LAST dim.
- * Negative amounts crop.
+ * Pads, PyTorch's F.pad: `padding` lists (before, after) pairs starting from the LAST dim.
+ * - "constant" (default): fills with `value`; negative amounts crop.
+ * - "reflect": mirrors without repeating the edge ([1, 2, 3] by 2 -> [3, 2, 1, 2, 3, 2, 1]); each amount must be
+ *   smaller than its dim.
+ * - "replicate": repeats the edge value.
+ * - "circular": wraps around, as if the input were periodic; each amount at most its dim.
+ * The three non-constant modes pad up to the last 3 dims and leave at least one leading (batch or channel) dim,
+ * as PyTorch; their gradient sums what each input element was copied to.
  */
-export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
-  if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim) {
-    throw new ShapeError(`pad: padding ${fmt(padding)} must have an even length of at most 2 * ${x.ndim} (input shape ${fmt(x.shape)})`);
+export function pad(x: Tensor, padding: readonly number[], mode: PadMode = "constant", value = 0): Tensor {
+  if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim || padding.some((p) => !Number.isInteger(p))) {
+    throw new ShapeError(`pad: padding ${fmt(padding)} must have an even length of at most 2 * ${x.ndim}, all integers (input shape ${fmt(x.shape)})`);
   }
+  if (mode === "constant") return padConstant(x, padding, value);
+  if (mode !== "reflect" && mode !== "replicate" && mode !== "circular") {
+    throw new RangeError(`pad: mode must be "constant", "reflect", "replicate" or "circular", got ${JSON.stringify(mode)}`);
+  }
+  const dims = padding.length / 2;
+  if (dims > 3 || dims >= x.ndim) {
+    throw new ShapeError(`pad: ${mode} padding pads at most the last 3 dims and needs a leading batch or channel dim; got padding ${fmt(padding)} for input shape ${fmt(x.shape)}`);
+  }
+  // One index map per padded dim; indexSelect gathers along it and its gradient adds back (index_add).
+  let y = x;
+  for (let i = 0; i < dims; i++) {
+    const d = x.ndim - 1 - i, size = x.shape[d], before = padding[2 * i], after = padding[2 * i + 1];
+    if (before === 0 && after === 0) continue;
+    const what = `dimension ${d} of size ${size} (input shape ${fmt(x.shape)})`;
+    if (before < 0 || after < 0) throw new RangeError(`pad: ${mode} padding must be non-negative, got ${fmt(padding)}`);
+    if (size === 0) throw new ShapeError(`pad: cannot ${mode}-pad the empty ${what}`);
+    if (mode === "reflect" && Math.max(before, after) >= size) {
+      throw new RangeError(`pad: reflect padding (${before}, ${after}) must be smaller than ${what}`);
+    }
+    if (mode === "circular" && Math.max(before, after) > size) {
+      throw new RangeError(`pad: circular padding (${before}, ${after}) must be at most ${what}`);
+    }
+    const index = new Int32Array(before + size + after);
+    for (let o = 0; o < index.length; o++) {
+      const j = o - before;
+      index[o] = mode === "replicate" ? Math.min(Math.max(j, 0), size - 1)
+        : mode === "circular" ? ((j % size) + size) % size
+        : j < 0 ? -j : j >= size ? 2 * (size - 1) - j : j;
+    }
+    y = indexSelect(y, d, new Tensor(index, [index.length]));
+  }
+  return y;
+}
+
+function padConstant(x: Tensor, padding: readonly number[], value: number): Tensor {
   const before = new Array<number>(x.ndim).fill(0), after = new Array<number>(x.ndim).fill(0);
   for (let i = 0; i < padding.length / 2; i++) {
     before[x.ndim - 1 - i] = padding[2 * i];
