@@ -5,8 +5,10 @@
 // AXON_BACKEND picks the backend at load time: "native" (the default when the addon loads), "reference", or
 // unset. An unknown value is an error, not a silent fallback.
 
+import { Buffer } from "node:buffer";
 import { registerBackend, setBackend } from "./backend/registry.js";
 import { loadNativeAddon, nativeBackend } from "./backend/native/index.js";
+import { setUninitializedAllocator } from "./tensor/dtype.js";
 
 export * from "./index.js";
 export { setNumThreads, getNumThreads } from "./backend/native/index.js";
@@ -31,3 +33,9 @@ function selectFromEnv(): void {
 }
 
 selectFromEnv();
+
+// Outputs that kernels write in full skip the zero fill: Buffer.allocUnsafeSlow mallocs without clearing. Below
+// 16 KiB a zeroed ArrayBuffer costs the same (measured under Node 20), so small arrays stay plain.
+const UNINITIALIZED_MIN_BYTES = 16384;
+setUninitializedAllocator((bytes) =>
+  bytes < UNINITIALIZED_MIN_BYTES ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer));

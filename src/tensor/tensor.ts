@@ -3,7 +3,7 @@
 // Every method is a one-line call into src/ops, where the op checks its inputs, calls a backend kernel and
 // records its gradient rule.
 
-import { allocate, dtypeOfArray, isFloat, type DType, type TypedArray } from "./dtype.js";
+import { allocate, allocateUninitialized, dtypeOfArray, isFloat, type DType, type TypedArray } from "./dtype.js";
 import { contiguousStrides, fmt, isContiguous, normalizeDim, numel, type Shape } from "./shape.js";
 import type { View } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
@@ -227,17 +227,18 @@ export function viewOf(t: Tensor): View {
 /** The tensor's elements in row-major order: a zero-copy subarray when contiguous, else a fresh copy. */
 export function contiguousData(t: Tensor): TypedArray {
   if (t.isContiguous()) return t.data.subarray(t.offset, t.offset + t.numel());
-  const out = allocate(t.dtype, t.numel());
+  const out = allocateUninitialized(t.dtype, t.numel());
   getBackend().copy(viewOf(t), t.shape, out);
   return out;
 }
 
+/** A tensor whose elements are unspecified (allocateUninitialized): for outputs a kernel writes in full. */
 export function empty(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(allocate(dtype, numel(shape)), shape);
+  return new Tensor(allocateUninitialized(dtype, numel(shape)), shape);
 }
 
 export function filled(shape: Shape, dtype: DType, value: number): Tensor {
-  const t = empty(shape, dtype);
+  const t = new Tensor(allocate(dtype, numel(shape)), shape);
   if (value !== 0) t.data.fill(dtype === "bool" ? 1 : value); // any non-zero (NaN too) is true
   return t;
 }

@@ -41,6 +41,8 @@ export interface NativeAddon {
   adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq: Float32Array | null,
     beta1: number, beta2: number, eps: number, weightDecay: number, stepSize: number, bias2Sqrt: number, decay: number,
     decoupled: boolean, maximize: boolean): void;
+  /** glibc's mallopt(M_MMAP_THRESHOLD) and mallopt(M_TRIM_THRESHOLD); false where not glibc. See native/addon.cc. */
+  tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** The kernel variant in use: "avx512", "avx2" or "generic". */
@@ -80,6 +82,10 @@ export function loadNativeAddon(): { addon: NativeAddon } | { error: string } {
       loaded = { error: `${ADDON_PATH} was not built (run \`npm run install\` in axon-dl; see build/native-build.log)` };
     } else {
       const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      // Tensors up to 32 MiB (glibc's largest mmap threshold) come from the heap and reuse freed tensors' memory
+      // instead of page-faulting in a fresh mapping each time; up to 256 MiB of freed heap is kept for reuse.
+      // AXON_MALLOC_TUNING=0 leaves the C library's settings alone.
+      if (process.env.AXON_MALLOC_TUNING !== "0") addon.tuneMalloc(32 << 20, 256 << 20);
       loaded = { addon };
     }
   } catch (e) {

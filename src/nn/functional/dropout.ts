@@ -2,7 +2,7 @@
 // 1/(1-p), so the expected value is unchanged and evaluation needs no rescaling.
 
 import { Tensor } from "../../tensor/tensor.js";
-import { allocate, isFloat } from "../../tensor/dtype.js";
+import { allocateUninitialized, isFloat } from "../../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../../tensor/random.js";
 import { ShapeError, fmt, numel } from "../../tensor/shape.js";
 
@@ -16,7 +16,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   if (!isFloat(x.dtype)) throw new TypeError(`dropout: input must be floating point, got ${x.dtype}`);
   if (!training || p === 0) return x;
   const n = x.numel();
-  const mask = allocate(x.dtype, n);
+  const mask = allocateUninitialized(x.dtype, n);
   // p = 1 drops everything (scale would be infinite); the mask is all zeros and so is the gradient.
   const scale = p === 1 ? 0 : 1 / (1 - p);
   for (let i = 0; i < n; i++) mask[i] = generator.random() < p ? 0 : scale;
@@ -35,7 +35,7 @@ export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Genera
   if (!training || p === 0) return x;
   const maskShape = [...x.shape.slice(0, -2), 1, 1];
   const n = numel(maskShape);
-  const mask = allocate(x.dtype, n);
+  const mask = allocateUninitialized(x.dtype, n);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   for (let i = 0; i < n; i++) mask[i] = generator.random() < p ? 0 : scale;
   return x.mul(new Tensor(mask, maskShape));
