@@ -13,7 +13,7 @@
 import type { Window2d } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
-import { allocateUninitialized, isFloat, promoteTypes, type DType } from "../tensor/dtype.js";
+import { allocateUninitialized, isFloat, promoteTypes, type DType, type TypedArray } from "../tensor/dtype.js";
 import { ShapeError, fmt } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled } from "../tensor/tensor.js";
 
@@ -45,6 +45,28 @@ export interface ConvTranspose2dOptions {
   outputPadding?: Size2;
   groups?: number;
   dilation?: Size2;
+}
+
+// ---- scratch storage ---------------------------------------------------------------------------------------------
+
+/**
+ * Reused arrays for a convolution's temporaries that die inside the call that makes them (the [O, N*P] GEMM
+ * result before its copy into NCHW, the column gradient before col2im, ...). They are the largest arrays of a CNN
+ * step (a 64x64x14x14 layer's column gradient is 14 MiB), and a fresh allocation of each every step costs more
+ * than the kernels that fill them: the memory must be faulted in, and the garbage collector runs more often.
+ * One array per (slot, dtype), grown as needed. Safe because kernels are synchronous and no slot is used twice
+ * within one call; an array that outlives its call (cols, saved for the backward pass) is never scratch.
+ */
+const scratchArrays = new Map<string, TypedArray>();
+
+function scratch(slot: string, dt: DType, n: number): TypedArray {
+  const key = `${slot}:${dt}`;
+  let a = scratchArrays.get(key);
+  if (a === undefined || a.length < n) {
+    a = allocateUninitialized(dt, n);
+    scratchArrays.set(key, a);
+  }
+  return a.length === n ? a : a.subarray(0, n);
 }
 
 // ---- argument checking -------------------------------------------------------------------------------------------
@@ -200,7 +222,7 @@ function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: Co
   const wd = contiguousData(w);
   let wa = wd;
   if (b !== null) {
-    wa = allocateUninitialized(dt, O * Ka); // [W | b]
+    wa = scratch("weightAndBias", dt, O * Ka); // [W | b]
     be.scatterInto(wd, [O, K], { data: wa, offset: 0, strides: [Ka, 1] });
     be.scatterInto(contiguousData(b), [O], { data: wa, offset: K, strides: [Ka] });
   }
@@ -208,7 +230,7 @@ function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: Co
   be.im2col(contiguousData(x), g, cols);
   if (fused) cols.fill(1, K * L);
   // y2[o, n*P + p] for group gi: W[gi] [Og, Ka] @ cols[gi] [Ka, L]; all groups in one batched call.
-  const y2 = allocateUninitialized(dt, O * L);
+  const y2 = scratch("gemmOut", dt, O * L);
   be.matmul(wa, cols, y2, { batch: G, m: Og, n: L, k: Ka, transA: false, transB: false, aOffset: 0, bOffset: 0, aBatchStride: Og * Ka, bBatchStride: Ka * L });
   const out = empty([g.batch, O, g.outH, g.outW], dt);
   be.copy({ data: y2, offset: 0, strides: [P, L, g.outW, 1] }, out.shape, out.data); // [O, N, P] -> [N, O, P]
@@ -217,7 +239,7 @@ function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: Co
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (w.requiresGrad || (b !== null && b.requiresGrad)) {
       // dW[gi] = dY[gi] [Og, L] @ cols[gi]^T; cols is stored [Ka, L], the transposed layout transB reads.
-      const gwa = allocateUninitialized(dt, O * Ka);
+      const gwa = scratch("weightGrad", dt, O * Ka);
       be.matmul(gy2, cols, gwa, { batch: G, m: Og, n: Ka, k: L, transA: false, transB: true, aOffset: 0, bOffset: 0, aBatchStride: Og * L, bBatchStride: Ka * L });
       gw = empty(w.shape, dt);
       be.copy({ data: gwa, offset: 0, strides: [Ka, 1] }, [O, K], gw.data);
@@ -228,7 +250,7 @@ function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: Co
     }
     if (x.requiresGrad) {
       // dcols[gi] = W[gi]^T @ dY[gi]; W[gi] is stored [Og, K], the transposed layout transA reads.
-      const gcols = allocateUninitialized(dt, G * K * L);
+      const gcols = scratch("colsGrad", dt, G * K * L);
       be.matmul(wd, gy2, gcols, { batch: G, m: K, n: L, k: Og, transA: true, transB: false, aOffset: 0, bOffset: 0, aBatchStride: Og * K, bBatchStride: Og * L });
       gx = empty(x.shape, dt);
       be.col2im(gcols, g, gx.data);
@@ -276,17 +298,17 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
   const wdata = contiguousData(w);
   const x2 = swapLeading(x); // [Cin, N*H*W]
   // cols[gi] [K, L] = W[gi]^T @ x[gi]; W[gi] is stored [Cin/G, K], which transA reads as its transpose.
-  const cols = allocateUninitialized(dt, G * K * L);
+  const cols = scratch("cols", dt, G * K * L);
   be.matmul(wdata, x2, cols, { batch: G, m: K, n: L, k: cinG, transA: true, transB: false, aOffset: 0, bOffset: 0, aBatchStride: cinG * K, bBatchStride: cinG * L });
   const out = empty([n, cout, outSize[0], outSize[1]], dt);
   be.col2im(cols, g, out.data);
   const y = record(op, out, [x, w], (gy) => {
-    const gcols = allocateUninitialized(dt, G * K * L);
+    const gcols = scratch("colsGrad", dt, G * K * L);
     be.im2col(contiguousData(gy), g, gcols);
     let gx: Tensor | null = null, gw: Tensor | null = null;
     if (x.requiresGrad) {
       // dx[gi] [Cin/G, L] = W[gi] [Cin/G, K] @ gcols[gi] [K, L], then [Cin, N, H, W] -> [N, Cin, H, W].
-      const gx2 = allocateUninitialized(dt, cin * L);
+      const gx2 = scratch("gemmOut", dt, cin * L);
       be.matmul(wdata, gcols, gx2, { batch: G, m: cinG, n: L, k: K, transA: false, transB: false, aOffset: 0, bOffset: 0, aBatchStride: cinG * K, bBatchStride: K * L });
       gx = empty(x.shape, dt);
       be.copy({ data: gx2, offset: 0, strides: [h * wd, L, wd, 1] }, x.shape, gx.data);
@@ -404,18 +426,18 @@ export function avgPool2d(input: Tensor, kernelSize: Size2, opts: AvgPool2dOptio
       divisor[oh * g.outW + ow] = divisorOverride ?? count;
     }
   }
-  const cols = allocateUninitialized(dt, kk * L);
+  const cols = scratch("cols", dt, kk * L);
   be.im2col(contiguousData(x), g, cols);
-  const sums = allocateUninitialized(dt, L);
+  const sums = scratch("gemmOut", dt, L);
   be.reduce("sum", cols, 1, kk, L, sums);
   const out = empty([n, c, g.outH, g.outW], dt);
   const perPosition = { data: divisor, offset: 0, strides: [0, 1] };
   be.binary("div", { data: sums, offset: 0, strides: [P, 1] }, perPosition, [n * c, P], out.data);
   const y = record(op, out, [x], (gy) => {
     // Each window's gradient / divisor, repeated for every position of the window (stride 0), then folded back.
-    const scaled = allocateUninitialized(dt, L);
+    const scaled = scratch("gemmOut", dt, L);
     be.binary("div", { data: contiguousData(gy), offset: 0, strides: [P, 1] }, perPosition, [n * c, P], scaled);
-    const gcols = allocateUninitialized(dt, kk * L);
+    const gcols = scratch("colsGrad", dt, kk * L);
     be.copy({ data: scaled, offset: 0, strides: [0, 1] }, [kk, L], gcols);
     const gx = empty(x.shape, dt);
     be.col2im(gcols, g, gx.data);
