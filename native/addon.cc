@@ -131,7 +131,7 @@ constexpr int64_t ELEMENTWISE_MIN_PER_THREAD = 1 << 15;
 
 // ---- kernels --------------------------------------------------------------------------------------------------
 
-// matmul(a, b, out, batch, m, n, k, transA, transB, aOffset, bOffset, aBatchStride, bBatchStride)
+// matmul(a, b, out, batch, m, n, k, transA, transB, aOffset, bOffset, aBatchStride, bBatchStride[, bias])
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   F32 a, b, out;
@@ -144,6 +144,11 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const bool transA = info[7].ToBoolean(), transB = info[8].ToBoolean();
+  F32 bias{nullptr, 0};
+  if (info.Length() > 13 && !info[13].IsNull() && !info[13].IsUndefined()) {
+    if (!get_f32(info, 13, "bias", &bias)) return env.Undefined();
+    if (bias.length < n) return throw_range(env, "axon native: matmul bias is shorter than n"), env.Undefined();
+  }
   if (batch == 0 || m == 0 || n == 0) return env.Undefined();
   if (out.length < batch * m * n) return throw_range(env, "axon native: matmul output is too short"), env.Undefined();
   if (k > 0) {
@@ -171,7 +176,21 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   } else {
     for (int64_t bt = 0; bt < batch && ok; bt++) ok = one(bt, &pool);
   }
-  if (!ok) Napi::Error::New(env, "axon native: out of memory for matmul packing buffers").ThrowAsJavaScriptException();
+  if (!ok) {
+    Napi::Error::New(env, "axon native: out of memory for matmul packing buffers").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // The bias (addmm): one pass over the output while it is still in cache for small products.
+  if (bias.data) {
+    const int64_t rows = batch * m;
+    parallel_chunks(rows, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / n), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; r++) {
+        float* __restrict o = out.data + r * n;
+        const float* __restrict bv = bias.data;
+        for (int64_t j = 0; j < n; j++) o[j] += bv[j];
+      }
+    });
+  }
   return env.Undefined();
 }
 

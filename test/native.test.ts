@@ -93,6 +93,7 @@ if ("error" in loaded) {
     const a = new Float32Array(12), b = new Float32Array(12), out = new Float32Array(16);
     test("matmul", () => {
       assert.throws(() => addon.matmul(a, b, out, 1, 4, 4, 4, false, false, 0, 0, 0, 0), RangeError); // A needs 16
+      assert.throws(() => addon.matmul(a, b, out, 1, 3, 4, 3, false, false, 0, 0, 0, 0, new Float32Array(3)), RangeError); // bias needs 4
       assert.throws(() => addon.matmul(a, b, out, 2, 3, 3, 4, false, false, 0, 0, 1, 0), RangeError); // batch 2 past the end
       assert.throws(() => addon.matmul(a, new Float64Array(12) as never, out, 1, 3, 3, 4, false, false, 0, 0, 0, 0), TypeError);
       assert.throws(() => addon.matmul(a, b, out, 1, -3, 3, 4, false, false, 0, 0, 0, 0), RangeError);
@@ -152,6 +153,16 @@ function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed:
         checkMatmul(native, g, { batch, m, n, k, transA, transB, aOffset: 5, bOffset: 3, aBatchStride: m * k, bBatchStride: k * n });
         checkMatmul(native, g, { batch, m, n, k, transA, transB, aOffset: 0, bOffset: 1, aBatchStride: m * k + 2, bBatchStride: 0 });
         checkMatmul(native, g, { batch, m, n, k, transA, transB, aOffset: 2, bOffset: 0, aBatchStride: 0, bBatchStride: k * n });
+      }
+    }
+  });
+
+  test("matmul with a bias added to every row (addmm), the empty product included", () => {
+    use();
+    for (const [batch, m, n, k] of [[1, 1, 256, 784], [1, 33, 7, 129], [2, 65, 129, 33], [3, 4, 9, 0]] as const) {
+      const bias = Float32Array.from({ length: n }, () => g.normal());
+      for (const transB of [false, true]) {
+        checkMatmul(native, g, { batch, m, n, k, transA: false, transB, aOffset: 0, bOffset: 0, aBatchStride: m * k, bBatchStride: k * n, bias });
       }
     }
   });
@@ -458,8 +469,14 @@ function checkMatmul(native: Backend, g: ax.Generator, p: MatmulParams): void {
   const want = new Float32Array(outLen), got = new Float32Array(outLen + 1).fill(NaN), scale = new Float32Array(outLen);
   referenceBackend.matmul(a, b, want, p);
   native.matmul(a, b, got, p);
-  referenceBackend.matmul(a.map(Math.abs), b.map(Math.abs), scale, p);
-  const ctx = `matmul ${JSON.stringify(p)}`;
+  referenceBackend.matmul(a.map(Math.abs), b.map(Math.abs), scale, { ...p, bias: p.bias ? p.bias.map(Math.abs) : null });
+  const ctx = `matmul ${JSON.stringify({ ...p, bias: p.bias ? `[${p.bias.length}]` : undefined })}`;
+  if (p.bias) {
+    // The reference's own bias: the plain product, then + bias[j] rounded once.
+    const plain = new Float32Array(outLen);
+    referenceBackend.matmul(a, b, plain, { ...p, bias: null });
+    for (let i = 0; i < outLen; i++) assert.equal(want[i], Math.fround(plain[i] + p.bias[i % p.n]), `${ctx}: reference bias at ${i}`);
+  }
   assert.ok(Number.isNaN(got[outLen]), `${ctx}: wrote past the output`);
   // float32 accumulation of k products: error within about k * 2^-24 * sum |a||b| in the worst case.
   const rel = Math.max(2, p.k) * 2 ** -24;

@@ -45,6 +45,8 @@ export interface MatmulParams {
   /** Elements between consecutive batch matrices; 0 repeats (broadcasts) one matrix. */
   aBatchStride: number;
   bBatchStride: number;
+  /** When given (n elements): added to every row of every product, out[b, i, j] = (A_b B_b)[i, j] + bias[j]. */
+  bias?: TypedArray | null;
 }
 
 /**

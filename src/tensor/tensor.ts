@@ -226,7 +226,10 @@ export function viewOf(t: Tensor): View {
 
 /** The tensor's elements in row-major order: a zero-copy subarray when contiguous, else a fresh copy. */
 export function contiguousData(t: Tensor): TypedArray {
-  if (t.isContiguous()) return t.data.subarray(t.offset, t.offset + t.numel());
+  if (t.isContiguous()) {
+    const n = t.numel();
+    return t.offset === 0 && t.data.length === n ? t.data : t.data.subarray(t.offset, t.offset + n);
+  }
   const out = allocateUninitialized(t.dtype, t.numel());
   getBackend().copy(viewOf(t), t.shape, out);
   return out;

@@ -20,7 +20,8 @@ import { adamScalars, adamStep } from "../reference/optim.js";
 /** What the compiled addon (build/Release/axon_native.node) exports; see native/addon.cc. */
 export interface NativeAddon {
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: boolean, transB: boolean, aOffset: number, bOffset: number, aBatchStride: number, bBatchStride: number): void;
+    transA: boolean, transB: boolean, aOffset: number, bOffset: number, aBatchStride: number, bBatchStride: number,
+    bias?: Float32Array | null): void;
   unary(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
   /** Comparisons (op >= 100) write a Uint8Array, the arithmetic ops a Float32Array. */
   binary(op: number, a: Float32Array, aOffset: number, aRowStride: number, aStride: number,
@@ -209,8 +210,9 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
 
     matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulParams): void {
-      if (!isF32(a) || !isF32(b) || !isF32(out)) return ref.matmul(a, b, out, p);
-      addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride);
+      const bias = p.bias ?? null;
+      if (!isF32(a) || !isF32(b) || !isF32(out) || (bias !== null && !isF32(bias))) return ref.matmul(a, b, out, p);
+      addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride, bias);
     },
 
     im2col(x: TypedArray, g: Window2d, out: TypedArray): void {

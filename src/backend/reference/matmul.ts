@@ -40,12 +40,21 @@ export function matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulP
   const { batch, m, n, k, transA, transB } = p;
   if (batch === 0 || m === 0 || n === 0) return;
   // An empty sum is 0: out is a fresh allocation whose contents we must not trust.
-  if (k === 0) { out.fill(0, 0, batch * m * n); return; }
+  if (k === 0) {
+    out.fill(0, 0, batch * m * n);
+    if (p.bias) addRowBias(out, p.bias, batch * m, n);
+    return;
+  }
   // Element (i, l) of A sits at aOff + i*ars + l*acs; element (l, j) of B at bOff + l*brs + j*bcs.
   const ars = transA ? 1 : k, acs = transA ? m : 1;
   const brs = transB ? 1 : n, bcs = transB ? k : 1;
   if (useDirect(m, n)) matmulDirect(a, b, out, p, ars, acs, brs, bcs);
   else matmulPacked(a, b, out, p, ars, acs, brs, bcs);
+  if (p.bias) addRowBias(out, p.bias, batch * m, n);
+}
+
+function addRowBias(out: TypedArray, bias: TypedArray, rows: number, n: number): void {
+  for (let r = 0, o = 0; r < rows; r++) for (let j = 0; j < n; j++, o++) out[o] += bias[j];
 }
 
 /** One float64 dot product per output element: no packing, no scratch, nothing to amortize. Also the simplest

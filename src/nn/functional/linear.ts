@@ -2,7 +2,7 @@
 
 import { Tensor, contiguousData, empty } from "../../tensor/tensor.js";
 import { ShapeError, fmt, numel } from "../../tensor/shape.js";
-import { allocateUninitialized, isFloat, promoteTypes, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { isFloat, promoteTypes, type TypedArray } from "../../tensor/dtype.js";
 import { getBackend } from "../../backend/registry.js";
 import { record } from "../../autograd/graph.js";
 import { where } from "../../ops/elementwise.js";
@@ -36,15 +36,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const lead = x.shape.slice(0, -1), rows = numel(lead);
   const xd = contiguousData(xc), wd = contiguousData(wc);
   const out = empty([...lead, outF], dt);
-  const gemm = (a: TypedArray, bm: TypedArray, c: TypedArray, m: number, n: number, k: number, transA: boolean, transB: boolean) =>
-    be.matmul(a, bm, c, { batch: 1, m, n, k, transA, transB, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
-  if (bc === null) {
-    gemm(xd, wd, out.data, rows, outF, inF, false, true);
-  } else {
-    const y = scratch(dt, rows * outF);
-    gemm(xd, wd, y, rows, outF, inF, false, true);
-    be.binary("add", { data: y, offset: 0, strides: [outF, 1] }, { data: contiguousData(bc), offset: 0, strides: [0, 1] }, [rows, outF], out.data);
-  }
+  // The bias rides in the product (the backend's addmm): one kernel call, one pass over the output.
+  be.matmul(xd, wd, out.data, { batch: 1, m: rows, n: outF, k: inF, transA: false, transB: true, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0, bias: bc === null ? null : contiguousData(bc) });
   const inputs = bc === null ? [xc, wc] : [xc, wc, bc];
   return record("linear", out, inputs, (gy) => {
     const g = contiguousData(gy);
@@ -65,15 +58,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   });
 }
 
-// The product before the bias is added: reused across calls (it dies inside the call), one array per dtype.
-const scratchArrays = new Map<DType, TypedArray>();
-function scratch(dt: DType, n: number): TypedArray {
-  let a = scratchArrays.get(dt);
-  if (a === undefined || a.length < n) {
-    a = allocateUninitialized(dt, n);
-    scratchArrays.set(dt, a);
-  }
-  return a.length === n ? a : a.subarray(0, n);
+function gemm(a: TypedArray, b: TypedArray, c: TypedArray, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
+  getBackend().matmul(a, b, c, { batch: 1, m, n, k, transA, transB, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
 }
 
 /**
