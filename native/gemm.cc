@@ -26,10 +26,17 @@ namespace axon {
 
 namespace {
 
-// Blocking sizes (overridable with -DAXON_KC=... etc. for tuning runs). Measured on Zen 4 (32 KiB L1d, 1 MiB L2):
-// KC 256-512 and tile sizes 64-256 rows by 256-1024 columns are all within noise of each other on one core.
+// Blocking sizes (overridable with -DAXON_KC=... etc. for tuning runs). Measured on this project's Zen 4 machine
+// (family 25 model 17: 32 KiB L1d, 1 MiB L2, AVX-512 executed as two 256-bit halves). Its FMA peak is 1 zmm FMA
+// per cycle per core, ~115 GFLOPS per core at ~3.6 GHz (a 12-chain register-only FMA loop gives the same
+// 115 GFLOPS with ymm as with zmm), so the 8x32 micro-kernel, which reaches 112-115 GFLOPS alone on packed panels
+// with B in L2, is FMA-bound already; larger register tiles (12x32, 6x64) have nothing left to win here and
+// would waste rows on the m = 64 convolution products. What the driver loses is packing and edges: with the
+// transposing packs vectorized (kernels_impl.h) one core runs 1024^3 at ~105 GFLOPS and 128^3 at ~107.
+// KC 256 / 320 / 384 are within noise on square products; 384 is ~4% faster on the convolution shapes
+// (64 x 12544 x 289 and its dW): one slab instead of two. Slabs are evened out below.
 #ifndef AXON_KC
-#define AXON_KC 256
+#define AXON_KC 384
 #endif
 #ifndef AXON_MC
 #define AXON_MC 128
@@ -37,11 +44,9 @@ namespace {
 #ifndef AXON_NC
 #define AXON_NC 512
 #endif
-constexpr long KC = AXON_KC;       // slab depth: an A panel (8 x 256 floats = 8 KiB) sits in L1 beside streaming B rows
+constexpr long KC = AXON_KC;       // max slab depth: an A panel (8 x 384 floats = 12 KiB) sits in L1 beside B rows
 constexpr long MC_ROWS = AXON_MC;  // rows of C per tile before splitting for threads
-constexpr long NC_COLS = AXON_NC;  // columns of C per tile: KC x 512 floats of packed B = 512 KiB, within L2
-// Below this (a 160^3 product, ~80 us on one core) a second thread saves little: waking it and joining it cost
-// 10-30 us on an idle machine, and on a busy one a worker preempted mid-task can stall the caller far longer.
+constexpr long NC_COLS = AXON_NC;  // columns of C per tile: KC x 512 floats of packed B = 768 KiB, within L2
 #ifndef AXON_LOCAL_B_MAX_ROWS
 #define AXON_LOCAL_B_MAX_ROWS 256
 #endif
@@ -51,7 +56,15 @@ constexpr long LOCAL_B_MAX_ROWS = AXON_LOCAL_B_MAX_ROWS;
 constexpr long SMALL_M_MAX_ROWS = 4;
 // ... and so do products with at most this many columns when they are dot products (see sgemm).
 constexpr long SMALL_N_MAX_COLS = 16;
-constexpr double PARALLEL_MIN_FLOPS = 2.0 * 160 * 160 * 160;
+// Below this a second thread is not used. Waking and joining it cost 10-30 us on an idle machine, and on a busy one
+// a worker preempted mid-task stalls the caller far longer. Measured for a 128^3 product (~40 us on one core),
+// with the threshold lowered to include it: best of runs 160-170 GFLOPS on two threads against 107 on one, but
+// with other processes busy on the cores (load average 3.5-5.5 on 2 cores) the median fell from 64-107 to 41-96.
+// Kept at 160^3 (~80 us on one core) for the shared machines Axon trains on; -DAXON_PAR_MIN=120 includes 128^3.
+#ifndef AXON_PAR_MIN
+#define AXON_PAR_MIN 160
+#endif
+constexpr double PARALLEL_MIN_FLOPS = 2.0 * AXON_PAR_MIN * AXON_PAR_MIN * AXON_PAR_MIN;
 
 // A growable, 64-byte-aligned scratch buffer, one per thread (thread_local): the caller's packed B is shared with
 // the pool's workers during one product; packed A is always the running thread's own.
@@ -71,7 +84,11 @@ struct Scratch {
 thread_local Scratch packA, packB, packBLocal;
 
 // dst[l*MR + r] = A(i0 + r, pc + l) for r < rows, zero for rows <= r < MR.
-void pack_a_panel(const GemmArgs& g, long i0, long rows, long pc, long kc, long MR, float* dst) {
+void pack_a_panel(const Kernels& K, const GemmArgs& g, long i0, long rows, long pc, long kc, long MR, float* dst) {
+  if (g.acs == 1) {  // A row-major: a transpose, vectorized in the kernel table
+    K.gemm_pack_t(g.a + i0 * g.ars + pc, g.ars, rows, kc, MR, dst);
+    return;
+  }
   if (g.ars == 1) {  // A stored transposed: a column of the panel is contiguous
     for (long l = 0; l < kc; l++) {
       const float* src = g.a + (pc + l) * g.acs + i0;
@@ -90,7 +107,7 @@ void pack_a_panel(const GemmArgs& g, long i0, long rows, long pc, long kc, long 
 }
 
 // dst[l*NR + c] = B(pc + l, j0 + c) for c < cols, zero for cols <= c < NR.
-void pack_b_panel(const GemmArgs& g, long j0, long cols, long pc, long kc, long NR, float* dst) {
+void pack_b_panel(const Kernels& K, const GemmArgs& g, long j0, long cols, long pc, long kc, long NR, float* dst) {
   if (g.bcs == 1) {  // B row-major: each row of the panel is a contiguous run
     for (long l = 0; l < kc; l++) {
       const float* src = g.b + (pc + l) * g.brs + j0;
@@ -101,7 +118,12 @@ void pack_b_panel(const GemmArgs& g, long j0, long cols, long pc, long kc, long 
     return;
   }
   // B stored transposed ([n, k]: a conv's dW = dY @ cols^T, a Linear's x @ W^T): each column of the panel is a
-  // contiguous run of B. Blocks of 16 rows of the panel at a time, so the 16 lines being written stay in L1 while
+  // contiguous run of B, so the panel is a transpose, vectorized in the kernel table.
+  if (g.brs == 1) {
+    K.gemm_pack_t(g.b + j0 * g.bcs + pc, g.bcs, cols, kc, NR, dst);
+    return;
+  }
+  // Any other strides (not produced by the addon today). Blocks of 16 rows of the panel at a time, so the 16 lines being written stay in L1 while
   // all NR columns are read (column by column over all kc rows, the panel's kc lines fell out of L1 each time).
   constexpr long LB = 16;
   for (long l0 = 0; l0 < kc; l0 += LB) {
@@ -113,6 +135,28 @@ void pack_b_panel(const GemmArgs& g, long j0, long cols, long pc, long kc, long 
     for (long c = cols; c < NR; c++)
       for (long l = l0; l < l1; l++) dst[l * NR + c] = 0.0f;
   }
+}
+
+// Panels jp0..jp1 of one slab, packed one after another from dst (panel jp at dst + (jp - jp0) * kc * NR).
+void pack_b_panels(const Kernels& K, const GemmArgs& g, long jp0, long jp1, long pc, long kc, long NR, float* dst) {
+  const long n = g.n;
+  if (g.bcs == 1 && jp1 - jp0 > 1) {
+    // B row-major: row by row across all the panels, so that B is read in runs of (jp1 - jp0) * NR floats rather
+    // than NR. Panel by panel, each 128-byte run came from another row (for a convolution's 12544-column B, another
+    // page): packing B took a third of a 64 x 289 x 12544 product on one core.
+    for (long l = 0; l < kc; l++) {
+      const float* src = g.b + (pc + l) * g.brs;
+      for (long jp = jp0; jp < jp1; jp++) {
+        const long j0 = jp * NR, cols = std::min(NR, n - j0);
+        float* d = dst + (jp - jp0) * kc * NR + l * NR;
+        std::memcpy(d, src + j0, cols * sizeof(float));
+        for (long c = cols; c < NR; c++) d[c] = 0.0f;
+      }
+    }
+    return;
+  }
+  for (long jp = jp0; jp < jp1; jp++)
+    pack_b_panel(K, g, jp * NR, std::min(NR, n - jp * NR), pc, kc, NR, dst + (jp - jp0) * kc * NR);
 }
 
 }  // namespace
@@ -141,8 +185,12 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
   }
   const long MR = K.mr, NR = K.nr;
   const long mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
-  const long nSlabs = (k + KC - 1) / KC;
-  // All of B, packed: slab s (rows pc = s*KC ...) starts at pc * nPanels * NR, its panel jp kc * NR * jp later.
+  // Slabs of equal depth (a multiple of 8, for the 8x8 transposes of gemm_pack_t), none deeper than KC: a
+  // 289-deep convolution product was a 256 slab and a 33 slab, and a 33-deep slab reads and writes its tile of C
+  // once per 33 multiply-adds instead of once per 256. Even slabs made 64 x 12544 x 289 ~5% faster on one core.
+  const long kcS = std::min(KC, ((k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC) + 7) / 8 * 8);
+  const long nSlabs = (k + kcS - 1) / kcS;
+  // All of B, packed: slab s (rows pc = s*kcS ...) starts at pc * nPanels * NR, its panel jp kc * NR * jp later.
   // With few rows (m <= LOCAL_B_MAX_ROWS: a convolution's weights, a layer's batch) every tile spans all of m, so no
   // two tasks need the same block of B: each packs its own, slab by slab, into a buffer that stays in L2, instead
   // of all of B going out to memory and back (a 64 x 289 x 12544 convolution GEMM streams a 14 MiB B twice).
@@ -171,10 +219,10 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
   const long chunksPerSlab = std::max(1L, std::min(nPanels, 4L * T));
   auto packB_task = [&](int task, int) {
     const long s = task / chunksPerSlab, c = task % chunksPerSlab;
-    const long pc = s * KC, kc = std::min(KC, k - pc);
+    const long pc = s * kcS, kc = std::min(kcS, k - pc);
     float* slab = pb + pc * nPanels * NR;
-    for (long jp = nPanels * c / chunksPerSlab; jp < nPanels * (c + 1) / chunksPerSlab; jp++)
-      pack_b_panel(g, jp * NR, std::min(NR, n - jp * NR), pc, kc, NR, slab + jp * kc * NR);
+    const long jp0 = nPanels * c / chunksPerSlab, jp1 = nPanels * (c + 1) / chunksPerSlab;
+    pack_b_panels(K, g, jp0, jp1, pc, kc, NR, slab + jp0 * kc * NR);
   };
 
   // Region 2: one tile of C per task, over all of k. The task packs its own rows of A, slab by slab, into its
@@ -184,23 +232,23 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
     const long ti = tile / nTiles, tj = tile % nTiles;
     const long ip0 = ti * mcP, ip1 = std::min(mPanels, ip0 + mcP);
     const long jp0 = tj * ncP, jp1 = std::min(nPanels, jp0 + ncP);
-    float* pa = packA.get(static_cast<size_t>((ip1 - ip0) * MR * std::min(KC, k)));
-    float* lb = localB ? packBLocal.get(static_cast<size_t>((jp1 - jp0) * NR * std::min(KC, k))) : nullptr;
+    float* pa = packA.get(static_cast<size_t>((ip1 - ip0) * MR * std::min(kcS, k)));
+    float* lb = localB ? packBLocal.get(static_cast<size_t>((jp1 - jp0) * NR * std::min(kcS, k))) : nullptr;
     if (!pa || (localB && !lb)) {
       ok.store(false);
       return;
     }
     alignas(64) float edge[16 * 64];  // >= MR * NR for every kernel table
-    for (long pc = 0; pc < k; pc += KC) {
-      const long kc = std::min(KC, k - pc);
+    for (long pc = 0; pc < k; pc += kcS) {
+      const long kc = std::min(kcS, k - pc);
       const bool accumulate = pc > 0;
       // This slab of B: all of its panels (packed in region 1), or this task's own panels jp0..jp1 in lb.
       const float* slab = localB ? lb : pb + pc * nPanels * NR;
       const long jpBase = localB ? jp0 : 0;
       if (localB)
-        for (long jp = jp0; jp < jp1; jp++) pack_b_panel(g, jp * NR, std::min(NR, n - jp * NR), pc, kc, NR, lb + (jp - jp0) * kc * NR);
+        pack_b_panels(K, g, jp0, jp1, pc, kc, NR, lb);
       for (long ip = ip0; ip < ip1; ip++)
-        pack_a_panel(g, ip * MR, std::min(MR, m - ip * MR), pc, kc, MR, pa + (ip - ip0) * kc * MR);
+        pack_a_panel(K, g, ip * MR, std::min(MR, m - ip * MR), pc, kc, MR, pa + (ip - ip0) * kc * MR);
       for (long ip = ip0; ip < ip1; ip++) {
         const long i0 = ip * MR, rows = std::min(MR, m - i0);
         const float* a = pa + (ip - ip0) * kc * MR;

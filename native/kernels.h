@@ -47,6 +47,9 @@ struct Kernels {
   void (*gemm_small)(long m, long n, long k, const float* a, long ars, long acs, const float* b, long brs, long bcs, float* c);
   // One Adam/AdamW step over n elements (see AdamArgs); vmax is null unless AMSGrad.
   void (*adam)(const AdamArgs& a, float* theta, const float* grad, float* m, float* v, float* vmax, size_t n);
+  // GEMM packing from rows that run along k: dst[l*w + r] = src[r*ld + l] for r < rows, l < kc, and zero for
+  // rows <= r < w. That is an A panel of a row-major A, or a B panel of a B stored transposed ([n, k]).
+  void (*gemm_pack_t)(const float* src, long ld, long rows, long kc, long w, float* dst);
 };
 
 const Kernels* kernels_avx512();
