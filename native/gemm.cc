@@ -65,6 +65,11 @@ constexpr long SMALL_N_MAX_COLS = 16;
 #define AXON_PAR_MIN 160
 #endif
 constexpr double PARALLEL_MIN_FLOPS = 2.0 * AXON_PAR_MIN * AXON_PAR_MIN * AXON_PAR_MIN;
+// A one-row product whose B is at least this big is split across threads by columns (see sgemm).
+#ifndef AXON_GEMV_SPLIT_MIN_BYTES
+#define AXON_GEMV_SPLIT_MIN_BYTES (256 * 1024)
+#endif
+constexpr size_t GEMV_SPLIT_MIN_BYTES = AXON_GEMV_SPLIT_MIN_BYTES;
 
 // A growable, 64-byte-aligned scratch buffer, one per thread (thread_local): the caller's packed B is shared with
 // the pool's workers during one product; packed A is always the running thread's own.
@@ -179,8 +184,23 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
       const long i0 = m * t / parts, i1 = m * (t + 1) / parts;
       if (i1 > i0) K.gemm_small(i1 - i0, n, k, g.a + i0 * g.ars, g.ars, g.acs, g.b, g.brs, g.bcs, g.c + i0 * n);
     };
-    if (parts > 1) pool->parallel_for(static_cast<int>(parts), rows);
-    else rows(0, 0);
+    if (parts > 1) {
+      pool->parallel_for(static_cast<int>(parts), rows);
+      return true;
+    }
+    // One row (batch-1 inference): a matrix-vector product, bound by reading B, not by arithmetic. Split B's
+    // columns across the threads when B is too big for one core's L2 to keep it there (784x256 floats = 784 KiB):
+    // each core then streams half of it, and the next call's same split finds that half still in its own L2.
+    // (The row is the output's only row, so a column block of C is contiguous.)
+    if (pool && m == 1 && n * k * sizeof(float) >= GEMV_SPLIT_MIN_BYTES && pool->size() > 1) {
+      const long T = std::min<long>(pool->size(), n / 16);
+      pool->parallel_for(static_cast<int>(T), [&](int t, int) {
+        const long j0 = n * t / T / 16 * 16, j1 = t + 1 == T ? n : n * (t + 1) / T / 16 * 16;
+        if (j1 > j0) K.gemm_small(1, j1 - j0, k, g.a, g.ars, g.acs, g.b + j0 * g.bcs, g.brs, g.bcs, g.c + j0);
+      });
+      return true;
+    }
+    rows(0, 0);
     return true;
   }
   const long MR = K.mr, NR = K.nr;
