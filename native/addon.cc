@@ -542,6 +542,30 @@ inline void pool_take(float v, int32_t at, float* best, int32_t* where) {
 
 // A window that reaches into the padding: positions outside the plane are skipped; with none inside (possible
 // with dilation) the result is -inf at index 0, as the reference.
+// The interior of one output row: windows wholly inside the input, one pass over the row per window position.
+// Each pass is a branch-free select the compiler vectorizes; with the column stride a compile-time constant (SW > 0)
+// it can load the strided inputs with shuffles instead of one at a time (SW = 0: the stride is read from g).
+template <int SW>
+void pool_interior(const float* base, const Window& g, int64_t at0, int64_t lo, int64_t hi, float* orow, int32_t* irow) {
+  const int64_t sw = SW > 0 ? SW : g.sw;
+  for (int64_t ow = lo; ow < hi; ow++) {
+    orow[ow] = base[at0 + ow * sw];
+    irow[ow] = static_cast<int32_t>(at0 + ow * sw);
+  }
+  for (int64_t i = 0; i < g.kh; i++) {
+    for (int64_t j = i == 0 ? 1 : 0; j < g.kw; j++) {
+      const int64_t off = at0 + i * g.dh * g.width + j * g.dw;
+      const int32_t a0 = static_cast<int32_t>(off), s32 = static_cast<int32_t>(sw);
+      for (int64_t ow = lo; ow < hi; ow++) {
+        const float v = base[off + ow * sw], best = orow[ow];
+        const bool take = (v > best) | ((v != v) & (best == best));
+        orow[ow] = take ? v : best;
+        irow[ow] = take ? a0 + static_cast<int32_t>(ow) * s32 : irow[ow];
+      }
+    }
+  }
+}
+
 inline float pool_edge(const float* base, const Window& g, int64_t h0, int64_t w0, int32_t* index) {
   float best = -std::numeric_limits<float>::infinity();
   int32_t where = -1;
@@ -601,22 +625,8 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
         // The interior, one window position at a time across the row: each output's comparisons still run in the
         // window's order, but neighbouring outputs are independent, so the loop has no dependency chain.
         const int64_t at0 = h0 * g.width - g.pw;  // plane index of window (0, 0) for ow = 0 (may be < 0; ow >= lo is not)
-        for (int64_t ow = lo; ow < hi; ow++) {
-          orow[ow] = base[at0 + ow * g.sw];
-          irow[ow] = static_cast<int32_t>(at0 + ow * g.sw);
-        }
-        for (int64_t i = 0; i < g.kh; i++) {
-          for (int64_t j = i == 0 ? 1 : 0; j < g.kw; j++) {
-            const int64_t off = at0 + i * g.dh * g.width + j * g.dw;
-            const int32_t a0 = static_cast<int32_t>(off), sw = static_cast<int32_t>(g.sw);
-            for (int64_t ow = lo; ow < hi; ow++) {
-              const float v = base[off + ow * g.sw], best = orow[ow];
-              const bool take = (v > best) | ((v != v) & (best == best));
-              orow[ow] = take ? v : best;
-              irow[ow] = take ? a0 + static_cast<int32_t>(ow) * sw : irow[ow];
-            }
-          }
-        }
+        if (g.sw == 2) pool_interior<2>(base, g, at0, lo, hi, orow, irow);  // the common stride, known to the compiler
+        else pool_interior<0>(base, g, at0, lo, hi, orow, irow);
       }
     }
   });
