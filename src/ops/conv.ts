@@ -12,7 +12,7 @@
 
 import type { Window2d } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
-import { record } from "../autograd/graph.js";
+import { exclusive, record } from "../autograd/graph.js";
 import { allocateUninitialized, isFloat, promoteTypes, type DType, type TypedArray } from "../tensor/dtype.js";
 import { ShapeError, fmt } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled } from "../tensor/tensor.js";
@@ -241,10 +241,10 @@ function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: Co
       // dW[gi] = dY[gi] [Og, L] @ cols[gi]^T; cols is stored [Ka, L], the transposed layout transB reads.
       const gwa = scratch("weightGrad", dt, O * Ka);
       be.matmul(gy2, cols, gwa, { batch: G, m: Og, n: Ka, k: L, transA: false, transB: true, aOffset: 0, bOffset: 0, aBatchStride: Og * L, bBatchStride: Ka * L });
-      gw = empty(w.shape, dt);
+      gw = exclusive(empty(w.shape, dt));
       be.copy({ data: gwa, offset: 0, strides: [Ka, 1] }, [O, K], gw.data);
       if (b !== null) {
-        gb = empty([O], dt);
+        gb = exclusive(empty([O], dt));
         be.copy({ data: gwa, offset: K, strides: [Ka] }, [O], gb.data);
       }
     }

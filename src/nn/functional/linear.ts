@@ -4,7 +4,7 @@ import { Tensor, contiguousData, empty } from "../../tensor/tensor.js";
 import { ShapeError, fmt, numel } from "../../tensor/shape.js";
 import { isFloat, promoteTypes, type TypedArray } from "../../tensor/dtype.js";
 import { getBackend } from "../../backend/registry.js";
-import { record } from "../../autograd/graph.js";
+import { exclusive, record } from "../../autograd/graph.js";
 import { where } from "../../ops/elementwise.js";
 
 /**
@@ -54,6 +54,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       gb = empty([outF], dt);
       be.reduce("sum", g, 1, rows, outF, gb.data);
     }
+    if (gw !== null) exclusive(gw);
+    if (gb !== null) exclusive(gb);
     return bc === null ? [gx, gw] : [gx, gw, gb];
   });
 }
