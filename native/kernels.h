@@ -13,7 +13,7 @@ enum UnaryCode : int {
   U_NEG = 0, U_ABS, U_SQUARE, U_SQRT, U_RSQRT, U_RECIPROCAL, U_EXP, U_RELU, U_LEAKY_RELU, U_SIGMOID, U_TANH,
   U_SILU, U_FLOOR, U_CEIL, U_CLAMP, U_COUNT
 };
-enum BinaryCode : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAXIMUM, B_MINIMUM, B_COUNT };
+enum BinaryCode : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAXIMUM, B_MINIMUM, B_RELU_BACKWARD, B_COUNT };
 enum CompareCode : int { C_EQ = 0, C_NE, C_LT, C_LE, C_GT, C_GE, C_COUNT };
 enum ReduceCode : int { R_SUM = 0, R_MAX, R_MIN, R_COUNT };
 

@@ -124,6 +124,8 @@ struct Div { static float f(float a, float b) { return a / b; } };
 // NaN in either operand gives NaN (torch.maximum), which a bare comparison would not.
 struct Max { static float f(float a, float b) { float r = a > b ? a : b; r = a != a ? a : r; return b != b ? b : r; } };
 struct Min { static float f(float a, float b) { float r = a < b ? a : b; r = a != a ? a : r; return b != b ? b : r; } };
+// relu's gradient: a is the input, b the output's gradient.
+struct ReluBackward { static float f(float a, float b) { return a > 0.0f ? b : 0.0f; } };
 
 // One loop per (operand is a scalar?) pair, so each is a plain vectorizable loop with the scalar hoisted.
 template <class Op>
@@ -150,6 +152,7 @@ static void binary(int op, const float* a, int sa, const float* b, int sb, float
     case B_DIV: binary_op<Div>(a, sa, b, sb, out, n); break;
     case B_MAXIMUM: binary_op<Max>(a, sa, b, sb, out, n); break;
     case B_MINIMUM: binary_op<Min>(a, sa, b, sb, out, n); break;
+    case B_RELU_BACKWARD: binary_op<ReluBackward>(a, sa, b, sb, out, n); break;
   }
 }
 

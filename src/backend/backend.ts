@@ -26,7 +26,9 @@ export type UnaryOp =
 
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "atan2"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or";
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or"
+  // relu's gradient in one pass: a > 0 ? b : 0 (a the input, b the output's gradient; NaN inputs give 0).
+  | "reluBackward";
 
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 export type ArgReduceOp = "argmax" | "argmin";

@@ -6,7 +6,7 @@ import { record } from "../autograd/graph.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { normalizeDim } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { floatUnary, where } from "./elementwise.js";
+import { floatUnary, reluBackward, where } from "./elementwise.js";
 import { INV_SQRT_2, SQRT_2_OVER_PI } from "../backend/reference/math.js";
 
 export function tanh(x: Tensor): Tensor {
@@ -23,7 +23,7 @@ export function sigmoid(x: Tensor): Tensor {
 // split the gradient at 0 and silently change training.
 export function relu(x: Tensor): Tensor {
   const out = floatUnary("relu", x);
-  return record("relu", out, [x], (g) => [where(x.gt(0), g, 0)]);
+  return record("relu", out, [x], (g) => [reluBackward(x, g)]);
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {

@@ -59,7 +59,7 @@ const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
 };
 // Comparisons are offset by 100: the addon writes them to a Uint8Array (Axon's bool dtype).
 const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, eq: 100, ne: 101, lt: 102, le: 103, gt: 104, ge: 105,
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, reluBackward: 6, eq: 100, ne: 101, lt: 102, le: 103, gt: 104, ge: 105,
 };
 const REDUCE_CODES: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
 

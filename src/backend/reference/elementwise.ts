@@ -74,6 +74,7 @@ const BINARY: Record<BinaryOp, F2> = {
   ge: (a, b) => (a >= b ? 1 : 0),
   and: (a, b) => (a && b ? 1 : 0),
   or: (a, b) => (a || b ? 1 : 0),
+  reluBackward: (a, b) => (a > 0 ? b : 0),
 };
 
 export function binary(op: BinaryOp, a: View, b: View, shape: readonly number[], out: TypedArray): void {
