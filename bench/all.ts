@@ -1,4 +1,4 @@
-// The whole benchmark suite in one command: matmul (128 to 2048), MLP training, CNN training and MLP inference,
+// The whole benchmark suite in one command: the machine's FMA peak, matmul (128 to 2048), MLP training, CNN training and MLP inference,
 // each run as its own script (one at a time, so they never compete for the cores) with the flags given here
 // passed on to every one. The four reports are joined, in that order, into bench/results/all.md.
 //
@@ -14,6 +14,7 @@ import { writeResults } from "./harness.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const SUITE: Array<{ script: string; result: string; title: string }> = [
+  { script: "fma_peak.ts", result: "peak.md", title: "FMA peak (the ceiling for matmul)" },
   { script: "matmul.ts", result: "matmul.md", title: "matmul" },
   { script: "mlp.ts", result: "mlp.md", title: "MLP training" },
   { script: "conv.ts", result: "conv.md", title: "CNN training" },

@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -393,6 +394,51 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// softmax(x, outer, size, inner, out, log): softmax or log-softmax of each line along the middle axis of
+// [outer, size, inner] (Backend.softmax): the line's maximum (NaN if any element is), a shift by it (by 0 where it
+// is infinite), exp and a float64 sum, then a divide or a subtraction of the log. One pass per step over a line
+// that stays in cache, instead of the six ops and five intermediate tensors of the composition.
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 x, out;
+  int64_t outer, size, inner;
+  if (info.Length() < 6 || !get_f32(info, 0, "x", &x) || !get_int(info, 1, "outer", &outer) || !get_int(info, 2, "size", &size) ||
+      !get_int(info, 3, "inner", &inner) || !get_f32(info, 4, "out", &out)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: softmax expects 6 arguments");
+    return env.Undefined();
+  }
+  const bool log = info[5].ToBoolean();
+  const double total = double(outer) * double(size) * double(inner);
+  if (double(x.length) < total || double(out.length) < total)
+    return throw_range(env, "axon native: softmax arrays are shorter than [outer, size, inner]"), env.Undefined();
+  if (outer == 0 || inner == 0 || size == 0) return env.Undefined();
+  const int64_t lines = outer * inner;
+  parallel_chunks(lines, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / size), [&](int64_t l0, int64_t l1) {
+    for (int64_t l = l0; l < l1; l++) {
+      const int64_t o = l / inner, i = l % inner;
+      const float* xs = x.data + o * size * inner + i;
+      float* os = out.data + o * size * inner + i;
+      float mx = -std::numeric_limits<float>::infinity();
+      bool nan = false;
+      for (int64_t j = 0; j < size; j++) {
+        const float v = xs[j * inner];
+        nan |= v != v;
+        mx = v > mx ? v : mx;
+      }
+      const double shift = nan ? std::numeric_limits<double>::quiet_NaN() : std::isinf(mx) ? 0.0 : double(mx);
+      double sum = 0;
+      for (int64_t j = 0; j < size; j++) sum += std::exp(double(xs[j * inner]) - shift);
+      if (log) {
+        const double lse = std::log(sum);
+        for (int64_t j = 0; j < size; j++) os[j * inner] = static_cast<float>(double(xs[j * inner]) - shift - lse);
+      } else {
+        for (int64_t j = 0; j < size; j++) os[j * inner] = static_cast<float>(std::exp(double(xs[j * inner]) - shift) / sum);
+      }
+    }
+  });
+  return env.Undefined();
+}
+
 // ---- sliding windows: im2col, col2im, max pooling (the contracts of Backend.im2col etc. in src/backend/backend.ts)
 
 // Window2d's fields, in the interface's order, as 14 numbers starting at argument i.
@@ -746,6 +792,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
+  exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
   exports.Set("where", Napi::Function::New(env, Where, "where"));
   exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));

@@ -104,6 +104,7 @@ if ("error" in loaded) {
       assert.throws(() => addon.binary(0, a, 0, 4, 1, b, 0, 4, 1, out, 4, 4), RangeError);
       assert.throws(() => addon.binary(0, a, 0, 4, 2, b, 0, 4, 1, out, 3, 4), RangeError);
       assert.throws(() => addon.reduce(0, a, 2, 3, 3, out), RangeError);
+      assert.throws(() => addon.softmax(new Float32Array(5), 2, 3, 1, new Float32Array(6), false), RangeError); // x needs 6
       assert.throws(() => addon.binary(104, a, 0, 4, 1, b, 0, 4, 1, out, 3, 4), TypeError); // comparisons write bytes
       assert.throws(() => addon.where(new Uint8Array(12), 0, 4, 1, a, 0, 4, 1, b, 1, 4, 1, out, 3, 4), RangeError);
       assert.throws(() => addon.copy(a, 0, 1, 4, out, 4, 4), RangeError);
@@ -303,6 +304,22 @@ function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed:
       }
     });
   }
+
+  test("softmax and log-softmax over [outer, size, inner], with infinities and NaN", () => {
+    use();
+    for (const [outer, size, inner] of [[1, 1, 1], [128, 10, 1], [3, 33, 7], [2, 1000, 1], [5000, 10, 1], [1, 7, 300]]) {
+      const x = new Float32Array(outer * size * inner);
+      for (let i = 0; i < x.length; i++) x[i] = g.normal() * 8;
+      if (x.length > 20) { x[3] = Infinity; x[7] = -Infinity; x[11] = NaN; }
+      for (const log of [false, true]) {
+        const want = new Float32Array(x.length), got = new Float32Array(x.length);
+        referenceBackend.softmax(x, outer, size, inner, want, log);
+        native.softmax(x, outer, size, inner, got, log);
+        // float64 arithmetic in both, rounded once; exp/log from different libraries: a few ulps.
+        assertClose(got, want, 4e-7, 1e-30, `${log ? "logSoftmax" : "softmax"} [${outer}, ${size}, ${inner}]`);
+      }
+    }
+  });
 }
 
 // ---- sliding windows and the fused optimizer, run once per (variant, thread count) ------------------------------

@@ -1,11 +1,12 @@
-// Activation functions. The common ones run as one fused kernel forward; every gradient is written with ops.
-// softmax and logSoftmax are compositions (max-shifted for stability), as the style guide asks: a fused
-// kernel can come later, with this version as its oracle.
+// Activation functions. The common ones run as one fused kernel forward, softmax and logSoftmax too (the backend's
+// softmax kernel; test/activation_softmax.test.ts holds the max-shifted composition they replaced as their oracle);
+// every gradient is written with ops.
 
 import { record } from "../autograd/graph.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { normalizeDim } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { normalizeDim, numel } from "../tensor/shape.js";
+import { contiguousData, empty, type Tensor } from "../tensor/tensor.js";
+import { getBackend } from "../backend/registry.js";
 import { floatUnary, reluBackward, where } from "./elementwise.js";
 import { INV_SQRT_2, SQRT_2_OVER_PI } from "../backend/reference/math.js";
 
@@ -104,24 +105,28 @@ export function hardswish(x: Tensor): Tensor {
 
 // The row maximum is subtracted before exp so nothing overflows; it is a constant for the gradient, whose true
 // contribution through the max cancels exactly, so it is taken outside the graph.
-function shiftedByMax(x: Tensor, dim: number): Tensor {
-  const m = noGrad(() => {
-    const mx = x.max(dim, true);
-    return where(mx.isinf(), 0, mx); // a row of -inf stays -inf instead of becoming NaN
-  });
-  return x.sub(m);
-}
 
 export function softmax(x: Tensor, dim: number): Tensor {
-  const d = normalizeDim("softmax", dim, x.ndim);
-  const e = shiftedByMax(isFloatTensor(x) ? x : x.float(), d).exp();
-  return e.div(e.sum(d, true));
+  return softmaxOp("softmax", x, dim, false);
 }
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  const d = normalizeDim("logSoftmax", dim, x.ndim);
-  const z = shiftedByMax(isFloatTensor(x) ? x : x.float(), d);
-  return z.sub(z.exp().sum(d, true).log());
+  return softmaxOp("logSoftmax", x, dim, true);
+}
+
+/**
+ * One kernel pass forward (the backend's softmax: max, exp, sum and divide or log in one loop per line), and the
+ * gradient from the output y:  softmax  dx = y * (dy - sum(dy * y)),  log-softmax  dx = dy - exp(y) * sum(dy).
+ */
+function softmaxOp(name: string, x0: Tensor, dim: number, log: boolean): Tensor {
+  const d = normalizeDim(name, dim, x0.ndim);
+  const x = isFloatTensor(x0) ? x0 : x0.float();
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
+  const out = empty(x.shape, x.dtype);
+  getBackend().softmax(contiguousData(x), outer, size, inner, out.data, log);
+  return record(name, out, [x], (g) =>
+    [log ? g.sub(out.exp().mul(g.sum(d, true))) : out.mul(g.sub(g.mul(out).sum(d, true)))]);
 }
 
 function isFloatTensor(x: Tensor): boolean {

@@ -2,7 +2,7 @@
 // interface. Node only: src/index.ts never imports this file; src/index.node.ts does.
 //
 // The backend starts as a copy of the reference backend and overrides only the kernels the addon has (matmul,
-// unary, binary, where, copy, reduce, im2col, col2im, maxPool2d, scatterAdd along the last axis of a matrix,
+// unary, binary, where, copy, reduce, softmax, im2col, col2im, maxPool2d, scatterAdd along the last axis of a matrix,
 // adamStep), and within those only the cases it handles: float32 arrays, and views that collapse to [rows, n]
 // with contiguous or broadcast rows (any strides for copy). Everything else, including
 // kernels added to the Backend interface later, runs the reference code, so the native backend is always
@@ -27,6 +27,7 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, aOffset: number, aRowStride: number, aStride: number,
     b: Float32Array, bOffset: number, bRowStride: number, bStride: number, out: Float32Array | Uint8Array, rows: number, n: number): void;
   reduce(op: number, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void;
+  softmax(x: Float32Array, outer: number, size: number, inner: number, out: Float32Array, log: boolean): void;
   where(cond: Uint8Array, cOffset: number, cRowStride: number, cStride: number,
     a: Float32Array, aOffset: number, aRowStride: number, aStride: number,
     b: Float32Array, bOffset: number, bRowStride: number, bStride: number, out: Float32Array, rows: number, n: number): void;
@@ -207,6 +208,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       const code = REDUCE_CODES[op];
       if (code === undefined || size === 0 || !isF32(x) || !isF32(out)) return ref.reduce(op, x, outer, size, inner, out);
       addon.reduce(code, x, outer, size, inner, out);
+    },
+
+    softmax(x: TypedArray, outer: number, size: number, inner: number, out: TypedArray, log: boolean): void {
+      if (!isF32(x) || !isF32(out)) return ref.softmax(x, outer, size, inner, out, log);
+      addon.softmax(x, outer, size, inner, out, log);
     },
 
     matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulParams): void {

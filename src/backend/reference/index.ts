@@ -8,9 +8,10 @@ import { matmul } from "./matmul.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { col2im, im2col, maxPool2d } from "./conv.js";
 import { adamStep } from "./optim.js";
+import { softmax } from "./softmax.js";
 
 export const referenceBackend: Backend = {
   name: "reference",
-  copy, scatterInto, unary, binary, where, reduce, argReduce, matmul, indexSelect, indexAdd, gather, scatterAdd,
+  copy, scatterInto, unary, binary, where, reduce, argReduce, softmax, matmul, indexSelect, indexAdd, gather, scatterAdd,
   im2col, col2im, maxPool2d, adamStep,
 };
