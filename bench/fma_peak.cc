@@ -1,5 +1,6 @@
 // The machine's float32 FMA peak: each thread runs 12 independent chains of fused multiply-adds on registers only
-// (no memory traffic; 12 chains hide the FMA latency on current x86 cores) and the program prints GFLOPS
+// (no memory traffic; 12 chains hide the FMA latency on current x86 cores; -O3 so that they stay in registers:
+// at -O2 GCC kept them in memory and measured half the peak) and the program prints GFLOPS
 // (2 flops per lane per FMA). It bounds what any matmul can reach here. Run by `npm run bench:peak`.
 #include <immintrin.h>
 

@@ -15,7 +15,7 @@ const source = fileURLToPath(new URL("./fma_peak.cc", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "axon-peak-"));
 try {
   const exe = join(dir, "fma_peak");
-  execFileSync("g++", ["-O2", "-std=c++17", "-pthread", "-Wno-psabi", source, "-o", exe], { stdio: "inherit" });
+  execFileSync("g++", ["-O3", "-std=c++17", "-pthread", "-Wno-psabi", source, "-o", exe], { stdio: "inherit" });
   const cores = availableParallelism();
   const rows: string[] = [];
   for (const threads of [...new Set([1, cores])]) {
