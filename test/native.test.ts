@@ -5,8 +5,9 @@
 //   - exp/sigmoid/tanh/silu are polynomial approximations: within a few float32 ulps;
 //   - matmul accumulates in float32 with FMA: within k-term float32 rounding of sum |a||b|;
 //   - sums accumulate in float64 in a different order: within one float32 rounding;
-//   - im2col, col2im (same summation order), maxPool2d, scatterAdd and adamStep (float64 arithmetic in the same
-//     order, no FMA contraction) must match bit for bit.
+//   - im2col, col2im (same summation order), maxPool2d and scatterAdd must match bit for bit;
+//   - adamStep computes in float32 as PyTorch does (the reference in float64): within a few float32 ulps;
+//   - softmax and log-softmax: float64 in both, exp and log from different libraries: within a few ulps.
 // Skipped, with the reason, only when the addon is not built (Axon then runs on the reference backend).
 
 import { describe, test, after } from "node:test";
@@ -442,7 +443,7 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
     }
   });
 
-  test("adamStep matches the reference bit for bit: Adam, AdamW, L2, AMSGrad, maximize, 10 steps", () => {
+  test("adamStep agrees with the reference to float32 rounding: Adam, AdamW, L2, AMSGrad, maximize, 10 steps", () => {
     use();
     const ref = referenceBackend.adamStep!, nat = native.adamStep!;
     for (const n of [1, 7, 100, 70001]) {
@@ -458,10 +459,12 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
           nat(tn, grad, sn[0], sn[1], vmn, p);
         }
         const ctx = `adamStep n ${n} ${JSON.stringify({ decoupled, weightDecay, amsgrad, maximize })}`;
-        assertClose(tn, theta, 0, 0, `${ctx} param`);
-        assertClose(sn[0], s[0], 0, 0, `${ctx} expAvg`);
-        assertClose(sn[1], s[1], 0, 0, `${ctx} expAvgSq`);
-        if (vm) assertClose(vmn!, vm, 0, 0, `${ctx} maxExpAvgSq`);
+        // float32 against float64-then-rounded arithmetic over 10 steps: a few float32 ulps of each value, and of
+        // the gradient's scale (1) where a running average cancels to near 0.
+        assertClose(tn, theta, 2e-6, 1e-6, `${ctx} param`);
+        assertClose(sn[0], s[0], 2e-6, 1e-6, `${ctx} expAvg`);
+        assertClose(sn[1], s[1], 2e-6, 1e-9, `${ctx} expAvgSq`);
+        if (vm) assertClose(vmn!, vm, 2e-6, 1e-9, `${ctx} maxExpAvgSq`);
       }
     }
     // float64 parameters use the reference kernel.
