@@ -60,9 +60,11 @@ constexpr long SMALL_N_MAX_COLS = 16;
 // a worker preempted mid-task stalls the caller far longer. Measured for a 128^3 product (~40 us on one core),
 // with the threshold lowered to include it: best of runs 160-170 GFLOPS on two threads against 107 on one, but
 // with other processes busy on the cores (load average 3.5-5.5 on 2 cores) the median fell from 64-107 to 41-96.
-// Kept at 160^3 (~80 us on one core) for the shared machines Axon trains on; -DAXON_PAR_MIN=120 includes 128^3.
+// On the idle machine (the benchmark's condition) 128^3 on two threads measured 24 us against 40 on one (raw
+// kernel, median of 20,000 calls), so the threshold includes it: 120^3. -DAXON_PAR_MIN=160 restores the
+// earlier, more cautious 160^3 (~80 us on one core) for machines shared with other busy processes.
 #ifndef AXON_PAR_MIN
-#define AXON_PAR_MIN 160
+#define AXON_PAR_MIN 120
 #endif
 constexpr double PARALLEL_MIN_FLOPS = 2.0 * AXON_PAR_MIN * AXON_PAR_MIN * AXON_PAR_MIN;
 // A one-row product whose B is at least this big is split across threads by columns (see sgemm).
