@@ -612,6 +612,11 @@ void pool_interior(const float* base, const Window& g, int64_t at0, int64_t lo, 
   }
 }
 
+// maxPool2dBackward(gy, indices, gx, ...window): gx zeroed, then each window's gradient added at the position its
+// maximum came from. Plane by plane across the threads: a plane's zeroing and its scatter stay in cache together,
+// where a zero-filled allocation followed by a separate scatter pass went through memory twice.
+Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info);
+
 inline float pool_edge(const float* base, const Window& g, int64_t h0, int64_t w0, int32_t* index) {
   float best = -std::numeric_limits<float>::infinity();
   int32_t where = -1;
@@ -711,6 +716,36 @@ Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 gy, gx;
+  int32_t* idx;
+  int64_t idxLen;
+  Window g;
+  if (info.Length() < 17 || !get_f32(info, 0, "gy", &gy) || !get_i32(info, 1, "indices", &idx, &idxLen) ||
+      !get_f32(info, 2, "gx", &gx) || !get_window(info, 3, &g)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: maxPool2dBackward expects 17 arguments");
+    return env.Undefined();
+  }
+  const int64_t planes = g.batch * g.channels, plane = g.height * g.width, P = g.oh * g.ow;
+  if (double(planes) * plane > double(gx.length)) return throw_range(env, "axon native: maxPool2dBackward gx is too short"), env.Undefined();
+  if (double(planes) * P > double(gy.length) || double(planes) * P > double(idxLen))
+    return throw_range(env, "axon native: maxPool2dBackward gy or indices are too short"), env.Undefined();
+  // An index outside its plane would write out of bounds: check them all first (cheap next to the scatter).
+  for (int64_t i = 0, n = planes * P; i < n; i++)
+    if (idx[i] < 0 || idx[i] >= plane) return throw_range(env, "axon native: maxPool2dBackward index outside its plane"), env.Undefined();
+  parallel_chunks(planes, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / std::max<int64_t>(1, plane)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      float* d = gx.data + p * plane;
+      std::memset(d, 0, sizeof(float) * plane);
+      const float* s = gy.data + p * P;
+      const int32_t* ix = idx + p * P;
+      for (int64_t o = 0; o < P; o++) d[ix[o]] += s[o];
+    }
+  });
+  return env.Undefined();
+}
+
 // ---- optimizers -------------------------------------------------------------------------------------------------
 
 // adamStep(theta, grad, m, v, vmax | null, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt, decay, decoupled,
@@ -798,6 +833,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));
   exports.Set("col2im", Napi::Function::New(env, Col2im, "col2im"));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
+  exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));
   exports.Set("scatterAddRows", Napi::Function::New(env, ScatterAddRows, "scatterAddRows"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));

@@ -119,6 +119,9 @@ if ("error" in loaded) {
       assert.throws(() => addon.col2im(new Float32Array(143), new Float32Array(16), ...w), RangeError);
       assert.throws(() => addon.maxPool2d(new Float32Array(16), new Float32Array(16), new Int32Array(15), ...w), RangeError);
       assert.throws(() => addon.maxPool2d(new Float32Array(16), new Float32Array(16), new Float32Array(16) as never, ...w), TypeError);
+      const p = [1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2]; // 4 outputs of a 4x4 plane
+      assert.throws(() => addon.maxPool2dBackward(new Float32Array(4), Int32Array.from([0, 1, 2, 16]), new Float32Array(16), ...p), RangeError); // index past the plane
+      assert.throws(() => addon.maxPool2dBackward(new Float32Array(4), Int32Array.from([0, 1, 2, 3]), new Float32Array(15), ...p), RangeError);
       assert.throws(() => addon.scatterAddRows(new Float32Array(8), 2, 4, Int32Array.from([0, 4]), 1, new Float32Array(2)), RangeError);
       assert.throws(() => addon.scatterAddRows(new Float32Array(8), 2, 4, Int32Array.from([0, -1]), 1, new Float32Array(2)), RangeError);
       assert.throws(() => addon.scatterAddRows(new Float32Array(8), 3, 4, Int32Array.from([0, 1]), 1, new Float32Array(2)), RangeError);
@@ -428,6 +431,12 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
       native.maxPool2d(x, w, got, gi);
       assertClose(got, want, 0, 0, `maxPool2d ${JSON.stringify(w)}`);
       assert.deepEqual(gi, wi, `maxPool2d indices ${JSON.stringify(w)}`);
+      // The backward: gx written in full (a NaN-filled gx must come back with no NaN left), overlapping windows summed.
+      const gy = randomArray(n), plane = imageSize(w) / (w.batch * w.channels);
+      const gxWant = new Float32Array(imageSize(w)), gxGot = new Float32Array(imageSize(w)).fill(NaN);
+      referenceBackend.maxPool2dBackward(gy, wi, { ...w, batch: w.batch * w.channels, channels: 1 }, gxWant);
+      native.maxPool2dBackward(gy, wi, { ...w, batch: w.batch * w.channels, channels: 1 }, gxGot);
+      assertClose(gxGot, gxWant, 0, 0, `maxPool2dBackward ${JSON.stringify(w)} (plane ${plane})`);
     }
   });
 

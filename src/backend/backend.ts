@@ -141,6 +141,9 @@ export interface Backend {
    * never wins; NaN propagates), and indices[b, c, oh, ow] = h*width + w of the first maximum (PyTorch's indices).
    */
   maxPool2d(x: TypedArray, g: Window2d, out: TypedArray, indices: Int32Array): void;
+  /** Max pooling's gradient: gx [batch, channels, height, width] (written in full) is zero except where a window's
+   *  maximum was, which gets the sum of gy over the windows that picked it (indices as maxPool2d wrote them). */
+  maxPool2dBackward(gy: TypedArray, indices: Int32Array, g: Window2d, gx: TypedArray): void;
 
   // ---- fused fast paths: optional. Callers fall back to the reference backend's definition when one is missing.
   /**

@@ -386,13 +386,13 @@ export function maxPool2d(input: Tensor, kernelSize: Size2, opts: MaxPool2dOptio
   const [x, unbatch] = batched(op, input, 2, "[N, C, H, W]");
   const g = poolGeometry(op, x, input, kernelSize, opts);
   const be = getBackend();
-  const [n, c, h, w] = x.shape;
+  const [n, c] = x.shape;
   const out = empty([n, c, g.outH, g.outW], x.dtype);
-  const indices = new Int32Array(out.numel());
+  const indices = allocateUninitialized("int32", out.numel()) as Int32Array; // every entry written by the kernel
   be.maxPool2d(contiguousData(x), g, out.data, indices);
   const y = record(op, out, [x], (gy) => {
-    const gx = filled(x.shape, gy.dtype, 0);
-    be.scatterAdd(gx.data, [n * c, h * w], 1, indices, [n * c, g.outH * g.outW], contiguousData(gy));
+    const gx = empty(x.shape, gy.dtype);
+    be.maxPool2dBackward(contiguousData(gy), indices, g, gx.data);
     return [gx];
   });
   return unbatch(y);

@@ -2,7 +2,7 @@
 // interface. Node only: src/index.ts never imports this file; src/index.node.ts does.
 //
 // The backend starts as a copy of the reference backend and overrides only the kernels the addon has (matmul,
-// unary, binary, where, copy, reduce, softmax, im2col, col2im, maxPool2d, scatterAdd along the last axis of a matrix,
+// unary, binary, where, copy, reduce, softmax, im2col, col2im, maxPool2d and its backward, scatterAdd along the last axis of a matrix,
 // adamStep), and within those only the cases it handles: float32 arrays, and views that collapse to [rows, n]
 // with contiguous or broadcast rows (any strides for copy). Everything else, including
 // kernels added to the Backend interface later, runs the reference code, so the native backend is always
@@ -38,6 +38,7 @@ export interface NativeAddon {
   im2col(x: Float32Array, out: Float32Array, ...window: number[]): void;
   col2im(cols: Float32Array, out: Float32Array, ...window: number[]): void;
   maxPool2d(x: Float32Array, out: Float32Array, indices: Int32Array, ...window: number[]): void;
+  maxPool2dBackward(gy: Float32Array, indices: Int32Array, gx: Float32Array, ...window: number[]): void;
   /** out[r*outCols + index[r*idxCols + j]] += src[r*idxCols + j]: scatterAdd into a matrix along dim 1. */
   scatterAddRows(out: Float32Array, rows: number, outCols: number, index: Int32Array, idxCols: number, src: Float32Array): void;
   adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq: Float32Array | null,
@@ -237,6 +238,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       const w = windowArgs(g);
       if (!w || !isF32(x) || !isF32(out)) return ref.maxPool2d(x, g, out, indices);
       addon.maxPool2d(x, out, indices, ...w);
+    },
+
+    maxPool2dBackward(gy: TypedArray, indices: Int32Array, g: Window2d, gx: TypedArray): void {
+      if (!isF32(gy) || !isF32(gx)) return ref.maxPool2dBackward(gy, indices, g, gx);
+      addon.maxPool2dBackward(gy, indices, gx, ...windowArgs({ ...g, padH: 0, padW: 0 })!);
     },
 
     scatterAdd(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void {

@@ -62,6 +62,15 @@ export function col2im(cols: TypedArray, g: Window2d, out: TypedArray): void {
   }
 }
 
+export function maxPool2dBackward(gy: TypedArray, indices: Int32Array, g: Window2d, gx: TypedArray): void {
+  const planes = g.batch * g.channels, plane = g.height * g.width, P = g.outH * g.outW;
+  gx.fill(0, 0, planes * plane);
+  for (let p = 0, o = 0; p < planes; p++) {
+    const base = p * plane;
+    for (let j = 0; j < P; j++, o++) gx[base + indices[o]] += gy[o];
+  }
+}
+
 export function maxPool2d(x: TypedArray, g: Window2d, out: TypedArray, indices: Int32Array): void {
   const { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
   const plane = height * width;
