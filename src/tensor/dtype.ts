@@ -16,9 +16,9 @@ export function allocate(dtype: DType, size: number): TypedArray {
 }
 
 /** Makes `bytes` of storage whose contents need not be zero (see setUninitializedAllocator). */
-export type BufferSource = (bytes: number) => ArrayBuffer;
+export type StorageSource = (bytes: number) => ArrayBuffer;
 
-let uninitialized: BufferSource | null = null;
+let uninitialized: StorageSource | null = null;
 
 /**
  * An array whose contents are unspecified, for outputs that a kernel writes in full (torch.empty). By default it
@@ -33,7 +33,7 @@ export function allocateUninitialized(dtype: DType, size: number): TypedArray {
 }
 
 /** Installs (or, with null, removes) the source of uninitialized storage; returns the previous one. */
-export function setUninitializedAllocator(source: BufferSource | null): BufferSource | null {
+export function setUninitializedAllocator(source: StorageSource | null): StorageSource | null {
   const previous = uninitialized;
   uninitialized = source;
   return previous;
