@@ -586,8 +586,6 @@ inline void pool_take(float v, int32_t at, float* best, int32_t* where) {
   *where = static_cast<int32_t>((static_cast<uint32_t>(at) & mask) | (static_cast<uint32_t>(*where) & ~mask));
 }
 
-// A window that reaches into the padding: positions outside the plane are skipped; with none inside (possible
-// with dilation) the result is -inf at index 0, as the reference.
 // The interior of one output row: windows wholly inside the input, one pass over the row per window position.
 // Each pass is a branch-free select the compiler vectorizes; with the column stride a compile-time constant (SW > 0)
 // it can load the strided inputs with shuffles instead of one at a time (SW = 0: the stride is read from g).
@@ -612,11 +610,8 @@ void pool_interior(const float* base, const Window& g, int64_t at0, int64_t lo, 
   }
 }
 
-// maxPool2dBackward(gy, indices, gx, ...window): gx zeroed, then each window's gradient added at the position its
-// maximum came from. Plane by plane across the threads: a plane's zeroing and its scatter stay in cache together,
-// where a zero-filled allocation followed by a separate scatter pass went through memory twice.
-Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info);
-
+// A window that reaches into the padding: positions outside the plane are skipped; with none inside (possible
+// with dilation) the result is -inf at index 0, as the reference.
 inline float pool_edge(const float* base, const Window& g, int64_t h0, int64_t w0, int32_t* index) {
   float best = -std::numeric_limits<float>::infinity();
   int32_t where = -1;
@@ -684,6 +679,39 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// maxPool2dBackward(gy, indices, gx, ...window): gx zeroed, then each window's gradient added at the position its
+// maximum came from. Plane by plane across the threads: a plane's zeroing and its scatter stay in cache together,
+// where a zero-filled allocation followed by a separate scatter pass went through memory twice.
+Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 gy, gx;
+  int32_t* idx;
+  int64_t idxLen;
+  Window g;
+  if (info.Length() < 17 || !get_f32(info, 0, "gy", &gy) || !get_i32(info, 1, "indices", &idx, &idxLen) ||
+      !get_f32(info, 2, "gx", &gx) || !get_window(info, 3, &g)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: maxPool2dBackward expects 17 arguments");
+    return env.Undefined();
+  }
+  const int64_t planes = g.batch * g.channels, plane = g.height * g.width, P = g.oh * g.ow;
+  if (double(planes) * plane > double(gx.length)) return throw_range(env, "axon native: maxPool2dBackward gx is too short"), env.Undefined();
+  if (double(planes) * P > double(gy.length) || double(planes) * P > double(idxLen))
+    return throw_range(env, "axon native: maxPool2dBackward gy or indices are too short"), env.Undefined();
+  // An index outside its plane would write out of bounds: check them all first (cheap next to the scatter).
+  for (int64_t i = 0, n = planes * P; i < n; i++)
+    if (idx[i] < 0 || idx[i] >= plane) return throw_range(env, "axon native: maxPool2dBackward index outside its plane"), env.Undefined();
+  parallel_chunks(planes, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / std::max<int64_t>(1, plane)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      float* d = gx.data + p * plane;
+      std::memset(d, 0, sizeof(float) * plane);
+      const float* s = gy.data + p * P;
+      const int32_t* ix = idx + p * P;
+      for (int64_t o = 0; o < P; o++) d[ix[o]] += s[o];
+    }
+  });
+  return env.Undefined();
+}
+
 // scatterAddRows(out, rows, outCols, index, idxCols, src): out[r*outCols + index[r*idxCols + j]] += src[r*idxCols + j],
 // Backend.scatterAdd for a 2-d [rows, outCols] output along dim 1 (max pooling's backward). Every index is
 // checked before any write; rows run in parallel, each in the reference's order.
@@ -711,36 +739,6 @@ Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
       const int32_t* ix = index + r * idxCols;
       const float* s = src.data + r * idxCols;
       for (int64_t j = 0; j < idxCols; j++) o[ix[j]] += s[j];
-    }
-  });
-  return env.Undefined();
-}
-
-Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  F32 gy, gx;
-  int32_t* idx;
-  int64_t idxLen;
-  Window g;
-  if (info.Length() < 17 || !get_f32(info, 0, "gy", &gy) || !get_i32(info, 1, "indices", &idx, &idxLen) ||
-      !get_f32(info, 2, "gx", &gx) || !get_window(info, 3, &g)) {
-    if (!env.IsExceptionPending()) throw_type(env, "axon native: maxPool2dBackward expects 17 arguments");
-    return env.Undefined();
-  }
-  const int64_t planes = g.batch * g.channels, plane = g.height * g.width, P = g.oh * g.ow;
-  if (double(planes) * plane > double(gx.length)) return throw_range(env, "axon native: maxPool2dBackward gx is too short"), env.Undefined();
-  if (double(planes) * P > double(gy.length) || double(planes) * P > double(idxLen))
-    return throw_range(env, "axon native: maxPool2dBackward gy or indices are too short"), env.Undefined();
-  // An index outside its plane would write out of bounds: check them all first (cheap next to the scatter).
-  for (int64_t i = 0, n = planes * P; i < n; i++)
-    if (idx[i] < 0 || idx[i] >= plane) return throw_range(env, "axon native: maxPool2dBackward index outside its plane"), env.Undefined();
-  parallel_chunks(planes, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / std::max<int64_t>(1, plane)), [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++) {
-      float* d = gx.data + p * plane;
-      std::memset(d, 0, sizeof(float) * plane);
-      const float* s = gy.data + p * P;
-      const int32_t* ix = idx + p * P;
-      for (int64_t o = 0; o < P; o++) d[ix[o]] += s[o];
     }
   });
   return env.Undefined();

@@ -103,9 +103,6 @@ export function hardswish(x: Tensor): Tensor {
   return record("hardswish", out, [x], (g) => [where(x.lt(-3), 0, where(x.le(3), g.mul(x.div(3).add(0.5)), g))]);
 }
 
-// The row maximum is subtracted before exp so nothing overflows; it is a constant for the gradient, whose true
-// contribution through the max cancels exactly, so it is taken outside the graph.
-
 export function softmax(x: Tensor, dim: number): Tensor {
   return softmaxOp("softmax", x, dim, false);
 }

@@ -49,12 +49,12 @@ function unaryKernel(op: UnaryOp, x: Tensor, outDtype: DType = x.dtype, p0?: num
   return out;
 }
 
-/** A unary op whose result is floating point: integer inputs are promoted to float32 first (as exp(int) is in PyTorch). */
 /** relu's gradient: g where x > 0, else 0, in one kernel pass (no boolean mask tensor). */
 export function reluBackward(x: Tensor, g: Tensor): Tensor {
   return binaryKernel("reluBackward", x, g.to(x.dtype), x.dtype, "relu backward");
 }
 
+/** A unary op whose result is floating point: integer inputs are promoted to float32 first (as exp(int) is in PyTorch). */
 export function floatUnary(op: UnaryOp, x: Tensor, p0?: number, p1?: number): Tensor {
   const xf = isFloat(x.dtype) ? x : x.to("float32");
   return unaryKernel(op, xf, xf.dtype, p0, p1);

@@ -2,8 +2,8 @@
 // interface. Node only: src/index.ts never imports this file; src/index.node.ts does.
 //
 // The backend starts as a copy of the reference backend and overrides only the kernels the addon has (matmul,
-// unary, binary, where, copy, reduce, softmax, im2col, col2im, maxPool2d and its backward, scatterAdd along the last axis of a matrix,
-// adamStep), and within those only the cases it handles: float32 arrays, and views that collapse to [rows, n]
+// unary, binary, where, copy, reduce, softmax, im2col, col2im, maxPool2d and its backward, scatterAdd along the
+// last axis of a matrix, adamStep), and within those only the cases it handles: float32 arrays, and views that collapse to [rows, n]
 // with contiguous or broadcast rows (any strides for copy). Everything else, including
 // kernels added to the Backend interface later, runs the reference code, so the native backend is always
 // complete and always agrees with the spec up to float32 rounding.

@@ -32,12 +32,11 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (b !== null) dt = promoteTypes(dt, b.dtype);
   if (!isFloat(dt)) throw new TypeError(`linear: expected floating-point input and weight, got ${x.dtype} and ${weight.dtype}`);
   const xc = x.to(dt), wc = weight.to(dt), bc = b === null ? null : b.to(dt);
-  const be = getBackend();
   const lead = x.shape.slice(0, -1), rows = numel(lead);
   const xd = contiguousData(xc), wd = contiguousData(wc);
   const out = empty([...lead, outF], dt);
   // The bias rides in the product (the backend's addmm): one kernel call, one pass over the output.
-  be.matmul(xd, wd, out.data, { batch: 1, m: rows, n: outF, k: inF, transA: false, transB: true, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0, bias: bc === null ? null : contiguousData(bc) });
+  gemm(xd, wd, out.data, rows, outF, inF, false, true, bc === null ? null : contiguousData(bc));
   const inputs = bc === null ? [xc, wc] : [xc, wc, bc];
   return record("linear", out, inputs, (gy) => {
     const g = contiguousData(gy);
@@ -46,22 +45,22 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       gx = empty(xc.shape, dt);
       gemm(g, wd, gx.data, rows, inF, outF, false, false);
     }
+    // The parameter gradients are fresh and held by no one else: a leaf may keep them without a copy.
     if (wc.requiresGrad) {
-      gw = empty([outF, inF], dt);
+      gw = exclusive(empty([outF, inF], dt));
       gemm(g, xd, gw.data, outF, inF, rows, true, false);
     }
     if (bc !== null && bc.requiresGrad) {
-      gb = empty([outF], dt);
-      be.reduce("sum", g, 1, rows, outF, gb.data);
+      gb = exclusive(empty([outF], dt));
+      getBackend().reduce("sum", g, 1, rows, outF, gb.data);
     }
-    if (gw !== null) exclusive(gw);
-    if (gb !== null) exclusive(gb);
     return bc === null ? [gx, gw] : [gx, gw, gb];
   });
 }
 
-function gemm(a: TypedArray, b: TypedArray, c: TypedArray, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
-  getBackend().matmul(a, b, c, { batch: 1, m, n, k, transA, transB, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
+/** c [m, n] = op(a) @ op(b) (+ bias on every row): one product, operands read in place (transA/transB). */
+function gemm(a: TypedArray, b: TypedArray, c: TypedArray, m: number, n: number, k: number, transA: boolean, transB: boolean, bias: TypedArray | null = null): void {
+  getBackend().matmul(a, b, c, { batch: 1, m, n, k, transA, transB, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0, bias });
 }
 
 /**
