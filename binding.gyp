@@ -15,7 +15,7 @@
   "targets": [
     {
       "target_name": "axon_native",
-      "sources": ["native/addon.cc", "native/gemm.cc", "native/threadpool.cc", "native/kernels_generic.cc"],
+      "sources": ["native/addon.cc", "native/conv.cc", "native/gemm.cc", "native/threadpool.cc", "native/kernels_generic.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "conditions": [
         ["target_arch=='x64'", {

@@ -18,6 +18,7 @@
 #include <malloc.h>
 #endif
 
+#include "conv.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "threadpool.h"
@@ -441,12 +442,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 
 // ---- sliding windows: im2col, col2im, max pooling (the contracts of Backend.im2col etc. in src/backend/backend.ts)
 
-// Window2d's fields, in the interface's order, as 14 numbers starting at argument i.
-struct Window {
-  int64_t batch, channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
-};
-
-// Reads and checks a window: every size >= 0, strides and dilations >= 1, and every count the kernels multiply
+// Reads and checks a window (Window2d's fields as 14 numbers starting at argument i): every size >= 0, strides and dilations >= 1, and every count the kernels multiply
 // small enough that no product overflows (each below 2^31, their products checked against the arrays' lengths).
 bool get_window(const Napi::CallbackInfo& info, size_t i, Window* g) {
   int64_t* f[14] = {&g->batch, &g->channels, &g->height, &g->width, &g->kh, &g->kw, &g->sh, &g->sw,
@@ -465,14 +461,6 @@ bool get_window(const Napi::CallbackInfo& info, size_t i, Window* g) {
 // that the check itself cannot overflow.
 double image_size(const Window& g) { return double(g.batch) * g.channels * g.height * g.width; }
 double cols_size(const Window& g) { return double(g.channels) * g.kh * g.kw * g.batch * g.oh * g.ow; }
-
-inline int64_t ceil_div(int64_t a, int64_t b) { return a > 0 ? (a + b - 1) / b : a / b; }  // b > 0
-
-// The outputs ow in [lo, hi) whose column ow*stride + shift lies in [0, size) (the reference's validRange).
-inline void valid_range(int64_t shift, int64_t stride, int64_t size, int64_t count, int64_t* lo, int64_t* hi) {
-  *lo = std::min(count, shift >= 0 ? 0 : ceil_div(-shift, stride));
-  *hi = std::max(*lo, std::min(count, ceil_div(size - shift, stride)));
-}
 
 constexpr int64_t WINDOW_MIN_PER_THREAD = 1 << 14;  // elements of output per thread before splitting
 
@@ -558,6 +546,66 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
       }
     }
   });
+  return env.Undefined();
+}
+
+// Reads and checks a convolution: groups and outChannels at argument i, the window after them, and x and w against
+// them (w must hold outChannels x channels/groups x kh x kw floats). False after throwing.
+bool get_conv(const Napi::CallbackInfo& info, size_t i, const F32& x, const F32& w, const char* op, ConvArgs* c) {
+  Napi::Env env = info.Env();
+  if (!get_int(info, i, "groups", &c->groups, 1) || !get_int(info, i + 1, "outChannels", &c->outChannels) ||
+      !get_window(info, i + 2, &c->g))
+    return false;
+  const Window& g = c->g;
+  if (g.channels % c->groups != 0 || c->outChannels % c->groups != 0)
+    return throw_range(env, std::string("axon native: ") + op + " channels and outChannels must be multiples of groups");
+  if (image_size(g) > double(x.length)) return throw_range(env, std::string("axon native: ") + op + " input is too short");
+  if (double(c->outChannels) * (g.channels / c->groups) * g.kh * g.kw > double(w.length))
+    return throw_range(env, std::string("axon native: ") + op + " weight is too short");
+  c->x = x.data;
+  c->w = w.data;
+  return true;
+}
+
+double conv_out_size(const ConvArgs& c) { return double(c.g.batch) * c.outChannels * c.g.oh * c.g.ow; }
+
+// conv2d(x, w, bias | null, out, groups, outChannels, ...window): Backend.conv2d (see native/conv.cc).
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 x, w, bias, out;
+  ConvArgs c;
+  if (info.Length() < 20 || !get_f32(info, 0, "x", &x) || !get_f32(info, 1, "weight", &w) ||
+      (!info[2].IsNull() && !get_f32(info, 2, "bias", &bias)) || !get_f32(info, 3, "out", &out) ||
+      !get_conv(info, 4, x, w, "conv2d", &c)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: conv2d expects 20 arguments");
+    return env.Undefined();
+  }
+  if (bias.data && bias.length < c.outChannels) return throw_range(env, "axon native: conv2d bias is too short"), env.Undefined();
+  if (conv_out_size(c) > double(out.length)) return throw_range(env, "axon native: conv2d output is too short"), env.Undefined();
+  if (!conv2d_forward(*g_kernels, c, bias.data, out.data, ThreadPool::instance()))
+    Napi::Error::New(env, "axon native: out of memory for conv2d scratch buffers").ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// conv2dBackward(x, w, gy, gx | null, gw | null, gb | null, groups, outChannels, ...window): Backend.conv2dBackward.
+Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 x, w, gy, gx, gw, gb;
+  ConvArgs c;
+  auto optional = [&](size_t i, const char* what, F32* a) { return info[i].IsNull() || get_f32(info, i, what, a); };
+  if (info.Length() < 22 || !get_f32(info, 0, "x", &x) || !get_f32(info, 1, "weight", &w) || !get_f32(info, 2, "gy", &gy) ||
+      !optional(3, "gx", &gx) || !optional(4, "gw", &gw) || !optional(5, "gb", &gb) ||
+      !get_conv(info, 6, x, w, "conv2dBackward", &c)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: conv2dBackward expects 22 arguments");
+    return env.Undefined();
+  }
+  if (conv_out_size(c) > double(gy.length)) return throw_range(env, "axon native: conv2dBackward gy is too short"), env.Undefined();
+  if ((gx.data && image_size(c.g) > double(gx.length)) ||
+      (gw.data && double(c.outChannels) * (c.g.channels / c.groups) * c.g.kh * c.g.kw > double(gw.length)) ||
+      (gb.data && c.outChannels > gb.length))
+    return throw_range(env, "axon native: conv2dBackward gx, gw or gb is too short"), env.Undefined();
+  if (!conv2d_backward(*g_kernels, c, gy.data, gx.data, gw.data, gb.data, ThreadPool::instance()))
+    Napi::Error::New(env, "axon native: out of memory for conv2dBackward scratch buffers").ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
@@ -654,6 +702,9 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   int64_t ohLo, ohHi, owLo, owHi;
   valid_range(-g.ph, g.sh, g.height - (g.kh - 1) * g.dh, g.oh, &ohLo, &ohHi);
   valid_range(-g.pw, g.sw, g.width - (g.kw - 1) * g.dw, g.ow, &owLo, &owHi);
+  // The common 2x2 window with stride 2 has a vectorized row kernel in the kernel table.
+  const bool pool2x2 = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1;
+  const Kernels* K = g_kernels;
   parallel_chunks(planes, std::max<int64_t>(1, WINDOW_MIN_PER_THREAD / std::max<int64_t>(1, P * g.kh * g.kw)), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; p++) {
       const float* base = x.data + p * plane;
@@ -671,7 +722,8 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
         // The interior, one window position at a time across the row: each output's comparisons still run in the
         // window's order, but neighbouring outputs are independent, so the loop has no dependency chain.
         const int64_t at0 = h0 * g.width - g.pw;  // plane index of window (0, 0) for ow = 0 (may be < 0; ow >= lo is not)
-        if (g.sw == 2) pool_interior<2>(base, g, at0, lo, hi, orow, irow);  // the common stride, known to the compiler
+        if (pool2x2) K->max_pool_2x2(base + at0 + 2 * lo, base + at0 + 2 * lo + g.width, hi - lo, static_cast<int32_t>(at0 + 2 * lo), static_cast<int32_t>(g.width), orow + lo, irow + lo);
+        else if (g.sw == 2) pool_interior<2>(base, g, at0, lo, hi, orow, irow);  // the common stride, known to the compiler
         else pool_interior<0>(base, g, at0, lo, hi, orow, irow);
       }
     }
@@ -830,6 +882,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));
   exports.Set("col2im", Napi::Function::New(env, Col2im, "col2im"));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
+  exports.Set("conv2dBackward", Napi::Function::New(env, Conv2dBackward, "conv2dBackward"));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
   exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));
   exports.Set("scatterAddRows", Napi::Function::New(env, ScatterAddRows, "scatterAddRows"));

@@ -13,7 +13,8 @@
 //
 // Packing reads A and B through their strides, so transposed operands cost only a slower pack, and the micro-kernel
 // always streams two contiguous, zero-padded arrays. The first slab stores into C, later ones add to it (C is a
-// fresh allocation whose contents mean nothing). Accumulation is float32 with FMA within a slab, as in BLAS.
+// fresh allocation whose contents mean nothing), unless the caller asks to accumulate into C. Accumulation is
+// float32 with FMA within a slab, as in BLAS.
 
 #include "gemm.h"
 
@@ -73,21 +74,8 @@ constexpr double PARALLEL_MIN_FLOPS = 2.0 * AXON_PAR_MIN * AXON_PAR_MIN * AXON_P
 #endif
 constexpr size_t GEMV_SPLIT_MIN_BYTES = AXON_GEMV_SPLIT_MIN_BYTES;
 
-// A growable, 64-byte-aligned scratch buffer, one per thread (thread_local): the caller's packed B is shared with
-// the pool's workers during one product; packed A is always the running thread's own.
-struct Scratch {
-  float* p = nullptr;
-  size_t cap = 0;
-  float* get(size_t n) {
-    if (n > cap) {
-      std::free(p);
-      size_t bytes = ((n * sizeof(float)) + 63) / 64 * 64;
-      p = static_cast<float*>(std::aligned_alloc(64, bytes));
-      cap = p ? n : 0;
-    }
-    return p;
-  }
-};
+// Packing buffers, one set per thread: the caller's packed B is shared with the pool's workers during one
+// product; packed A is always the running thread's own.
 thread_local Scratch packA, packB, packBLocal;
 
 // dst[l*MR + r] = A(i0 + r, pc + l) for r < rows, zero for rows <= r < MR.
@@ -172,7 +160,7 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
   const long m = g.m, n = g.n, k = g.k;
   if (m == 0 || n == 0) return true;
   if (k == 0) {
-    std::fill(g.c, g.c + m * n, 0.0f);
+    if (!g.accumulate) std::fill(g.c, g.c + m * n, 0.0f);
     return true;
   }
   // Thin products skip packing: a few rows (batch-1 inference), or a few columns of a transposed B against a
@@ -180,6 +168,18 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
   // contiguous dot products. The rows are split across threads when the product is big enough.
   const bool fewRows = m <= SMALL_M_MAX_ROWS && (g.brs == 1 || g.bcs == 1);
   const bool fewCols = n <= SMALL_N_MAX_COLS && g.brs == 1 && g.acs == 1;
+  if ((fewRows || fewCols) && g.accumulate) {
+    // gemm_small only stores: multiply into this thread's buffer and add that (thin products are small).
+    thread_local Scratch sum;
+    float* t = sum.get(static_cast<size_t>(m * n));
+    if (!t) return false;
+    GemmArgs h = g;
+    h.c = t;
+    h.accumulate = false;
+    if (!sgemm(K, h, pool)) return false;
+    for (long i = 0; i < m * n; i++) g.c[i] += t[i];
+    return true;
+  }
   if (fewRows || fewCols) {
     const long parts = pool && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS ? std::min<long>(pool->size(), m) : 1;
     auto rows = [&](int t, int) {
@@ -263,7 +263,7 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
     alignas(64) float edge[16 * 64];  // >= MR * NR for every kernel table
     for (long pc = 0; pc < k; pc += kcS) {
       const long kc = std::min(kcS, k - pc);
-      const bool accumulate = pc > 0;
+      const bool accumulate = g.accumulate || pc > 0;
       // This slab of B: all of its panels (packed in region 1), or this task's own panels jp0..jp1 in lb.
       const float* slab = localB ? lb : pb + pc * nPanels * NR;
       const long jpBase = localB ? jp0 : 0;

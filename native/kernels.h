@@ -50,6 +50,10 @@ struct Kernels {
   // GEMM packing from rows that run along k: dst[l*w + r] = src[r*ld + l] for r < rows, l < kc, and zero for
   // rows <= r < w. That is an A panel of a row-major A, or a B panel of a B stored transposed ([n, k]).
   void (*gemm_pack_t)(const float* src, long ld, long rows, long kc, long w, float* dst);
+  // One output row of 2x2, stride-2 max pooling with every window inside the input: window o reads r0[2o],
+  // r0[2o+1], r1[2o], r1[2o+1] (that order), r0[0] is at plane index at0 and r1 = r0 + width. Writes the maximum
+  // and its plane index; the first strict maximum wins, and a NaN wins and stays (Backend.maxPool2d's rule).
+  void (*max_pool_2x2)(const float* r0, const float* r1, long n, int32_t at0, int32_t width, float* out, int32_t* idx);
 };
 
 const Kernels* kernels_avx512();

@@ -583,6 +583,95 @@ static void gemm_small(long m, long n, long k, const float* a, long ars, long ac
   }
 }
 
+// ---- pooling ----------------------------------------------------------------------------------------------------
+
+// A window's next value v at plane index `at` replaces (best, where) when it is larger, or a NaN over a number.
+// Scalar and branch-free: on real activations "is this the new max" is a coin flip that a branch predictor loses
+// half the time, and GCC turns a ?: on floats back into a branch, so the select is done on the bits.
+static inline void pool_take_scalar(float v, int32_t at, float* best, int32_t* where) {
+  const bool take = (v > *best) | ((v != v) & (*best == *best));
+  const uint32_t mask = 0u - static_cast<uint32_t>(take);
+  uint32_t vb, bb;
+  std::memcpy(&vb, &v, 4);
+  std::memcpy(&bb, best, 4);
+  bb = (vb & mask) | (bb & ~mask);
+  std::memcpy(best, &bb, 4);
+  *where = static_cast<int32_t>((static_cast<uint32_t>(at) & mask) | (static_cast<uint32_t>(*where) & ~mask));
+}
+
+// Vectorized by hand: the four values of 16 (AVX2: 8) windows are gathered from the two rows with shuffles, then
+// the window's three comparisons run in order as masked selects. Measured on 64x32x28x28 (14 windows a row), one
+// core: 5.2 ms with the plain loop (GCC made its selects branches), 0.3 ms AVX-512, 1.0 ms AVX2.
+static void max_pool_2x2(const float* __restrict r0, const float* __restrict r1, long n, int32_t at0, int32_t width,
+                         float* __restrict out, int32_t* __restrict idx) {
+  long o = 0;
+#if defined(__AVX512F__)
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i one = _mm512_set1_epi32(1), w = _mm512_set1_epi32(width), w1 = _mm512_set1_epi32(width + 1);
+  // 16 windows at a time; the last (n % 16) with masked loads and stores (rows are often short: 14 windows).
+  for (; o < n; o += 16) {
+    const long rem = std::min<long>(16, n - o);
+    const __mmask16 lo = static_cast<__mmask16>(rem >= 8 ? 0xFFFFu : (1u << (2 * rem)) - 1);
+    const __mmask16 hi = static_cast<__mmask16>(rem >= 16 ? 0xFFFFu : rem > 8 ? (1u << (2 * rem - 16)) - 1 : 0u);
+    const __m512 a = _mm512_maskz_loadu_ps(lo, r0 + 2 * o), b = _mm512_maskz_loadu_ps(hi, r0 + 2 * o + 16);
+    const __m512 c = _mm512_maskz_loadu_ps(lo, r1 + 2 * o), d = _mm512_maskz_loadu_ps(hi, r1 + 2 * o + 16);
+    const __m512 v[3] = {_mm512_permutex2var_ps(a, odd, b), _mm512_permutex2var_ps(c, even, d), _mm512_permutex2var_ps(c, odd, d)};
+    const __m512i step[3] = {one, w, w1};
+    const __m512i base = _mm512_add_epi32(_mm512_set1_epi32(at0 + 2 * static_cast<int32_t>(o)), even);
+    __m512 best = _mm512_permutex2var_ps(a, even, b);
+    __m512i at = base;
+    for (int k = 0; k < 3; k++) {
+      const __mmask16 take = _mm512_cmp_ps_mask(v[k], best, _CMP_GT_OQ) |
+                             (_mm512_cmp_ps_mask(v[k], v[k], _CMP_UNORD_Q) & _mm512_cmp_ps_mask(best, best, _CMP_ORD_Q));
+      best = _mm512_mask_mov_ps(best, take, v[k]);
+      at = _mm512_mask_add_epi32(at, take, base, step[k]);
+    }
+    const __mmask16 keep = static_cast<__mmask16>(rem >= 16 ? 0xFFFFu : (1u << rem) - 1);
+    _mm512_mask_storeu_ps(out + o, keep, best);
+    _mm512_mask_storeu_epi32(idx + o, keep, at);
+  }
+#elif defined(__AVX2__)
+  const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m256i one = _mm256_set1_epi32(1), w = _mm256_set1_epi32(width), w1 = _mm256_set1_epi32(width + 1);
+  // [x0..x7], [x8..x15] -> evens [x0 x2 .. x14] and odds [x1 x3 .. x15]: shuffle within lanes, then order the lanes.
+  auto split = [](const float* p, __m256* ev, __m256* od) {
+    const __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
+    *ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
+    *od = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)));
+  };
+  // 8 windows at a time, the rest below (masked loads and stores measured slower here: AMD microcodes them).
+  for (; o + 8 <= n; o += 8) {
+    __m256 v0, v1, v2, v3;
+    split(r0 + 2 * o, &v0, &v1);
+    split(r1 + 2 * o, &v2, &v3);
+    const __m256 v[3] = {v1, v2, v3};
+    const __m256i step[3] = {one, w, w1};
+    const __m256i base = _mm256_add_epi32(_mm256_set1_epi32(at0 + 2 * static_cast<int32_t>(o)), even);
+    __m256 best = v0;
+    __m256i at = base;
+    for (int k = 0; k < 3; k++) {
+      const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[k], best, _CMP_GT_OQ),
+                                       _mm256_and_ps(_mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q), _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+      best = _mm256_blendv_ps(best, v[k], take);
+      at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(at), _mm256_castsi256_ps(_mm256_add_epi32(base, step[k])), take));
+    }
+    _mm256_storeu_ps(out + o, best);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + o), at);
+  }
+#endif
+  for (; o < n; o++) {
+    const int32_t base = at0 + 2 * static_cast<int32_t>(o);
+    float best = r0[2 * o];
+    int32_t at = base;
+    pool_take_scalar(r0[2 * o + 1], base + 1, &best, &at);
+    pool_take_scalar(r1[2 * o], base + width, &best, &at);
+    pool_take_scalar(r1[2 * o + 1], base + width + 1, &best, &at);
+    out[o] = best;
+    idx[o] = at;
+  }
+}
+
 // ---- optimizers -----------------------------------------------------------------------------------------------
 
 // Adam's update in float32 arithmetic, PyTorch's term order (torch.optim.Adam's single-tensor loop): for float32
@@ -633,7 +722,7 @@ static void adam(const AdamArgs& a, float* theta, const float* grad, float* m, f
 const Kernels* AXON_KERNELS_FN() {
   static const Kernels k = {AXON_ISA_NAME, AXON_NS::MR, AXON_NS::NR, AXON_NS::gemm_micro,
                             AXON_NS::unary, AXON_NS::binary, AXON_NS::compare, AXON_NS::reduce,
-                            AXON_NS::gemm_small, AXON_NS::adam, AXON_NS::gemm_pack_t};
+                            AXON_NS::gemm_small, AXON_NS::adam, AXON_NS::gemm_pack_t, AXON_NS::max_pool_2x2};
   return &k;
 }
 

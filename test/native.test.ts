@@ -6,6 +6,7 @@
 //   - matmul accumulates in float32 with FMA: within k-term float32 rounding of sum |a||b|;
 //   - sums accumulate in float64 in a different order: within one float32 rounding;
 //   - im2col, col2im (same summation order), maxPool2d and scatterAdd must match bit for bit;
+//   - conv2d and its gradients are GEMMs: within float32 rounding of the terms' absolute sum, as matmul;
 //   - adamStep computes in float32 as PyTorch does (the reference in float64): within a few float32 ulps;
 //   - softmax and log-softmax: float64 in both, exp and log from different libraries: within a few ulps.
 // Skipped, with the reason, only when the addon is not built (Axon then runs on the reference backend).
@@ -128,6 +129,21 @@ if ("error" in loaded) {
       const f = (n: number) => new Float32Array(n);
       assert.throws(() => addon.adamStep(f(4), f(3), f(4), f(4), null, 0.9, 0.999, 1e-8, 0, 1e-3, 1, 1, false, false), RangeError);
       assert.throws(() => addon.adamStep(f(4), f(4), f(4), f(4), f(2), 0.9, 0.999, 1e-8, 0, 1e-3, 1, 1, false, false), RangeError);
+    });
+    test("conv2d, conv2dBackward", () => {
+      const w = [2, 2, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4]; // x 64 elements; weight 3 x 2 x 3 x 3 = 54; out 96
+      const f = (n: number) => new Float32Array(n);
+      assert.throws(() => addon.conv2d(f(63), f(54), null, f(96), 1, 3, ...w), RangeError);
+      assert.throws(() => addon.conv2d(f(64), f(53), null, f(96), 1, 3, ...w), RangeError);
+      assert.throws(() => addon.conv2d(f(64), f(54), f(2), f(96), 1, 3, ...w), RangeError); // bias needs 3
+      assert.throws(() => addon.conv2d(f(64), f(54), null, f(95), 1, 3, ...w), RangeError);
+      assert.throws(() => addon.conv2d(f(64), f(54), null, f(96), 2, 3, ...w), RangeError); // 3 outputs, 2 groups
+      assert.throws(() => addon.conv2d(f(64), f(54), null, f(96), 0, 3, ...w), RangeError);
+      assert.throws(() => addon.conv2d(f(64), new Float64Array(54) as never, null, f(96), 1, 3, ...w), TypeError);
+      assert.throws(() => addon.conv2dBackward(f(64), f(54), f(95), null, f(54), null, 1, 3, ...w), RangeError);
+      assert.throws(() => addon.conv2dBackward(f(64), f(54), f(96), f(63), null, null, 1, 3, ...w), RangeError);
+      assert.throws(() => addon.conv2dBackward(f(64), f(54), f(96), null, f(53), null, 1, 3, ...w), RangeError);
+      assert.throws(() => addon.conv2dBackward(f(64), f(54), f(96), null, null, f(2), 1, 3, ...w), RangeError);
     });
     test("setNumThreads", () => {
       assert.throws(() => addon.setNumThreads(0), RangeError);
@@ -351,6 +367,8 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
     window(2, 2, 7, 7, [2, 2], [2, 2], [0, 0], [1, 1], true),
     window(1, 1, 1, 1, [3, 3], [1, 1], [1, 1], [1, 1]),
     window(8, 64, 9, 9, [3, 3], [1, 1], [1, 1], [1, 1]), // enough work for the thread pool
+    window(2, 3, 28, 70, [2, 2], [2, 2], [0, 0], [1, 1]), // 2x2 pooling rows of 35 windows: whole vectors and a tail
+    window(2, 2, 9, 9, [3, 3], [1, 1], [0, 0], [2, 2]), // row-aligned convolution taps with no padding, dilated
   ];
   const randomArray = (n: number) => {
     const a = new Float32Array(n);
@@ -437,6 +455,48 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
       referenceBackend.maxPool2dBackward(gy, wi, { ...w, batch: w.batch * w.channels, channels: 1 }, gxWant);
       native.maxPool2dBackward(gy, wi, { ...w, batch: w.batch * w.channels, channels: 1 }, gxGot);
       assertClose(gxGot, gxWant, 0, 0, `maxPool2dBackward ${JSON.stringify(w)} (plane ${plane})`);
+    }
+  });
+
+  test("conv2d and conv2dBackward agree with the reference (groups, bias, each gradient alone, threads)", () => {
+    use();
+    const abs = (a: Float32Array) => a.map(Math.abs);
+    for (const w of WINDOWS) {
+      for (const groups of w.channels > 1 ? [1, w.channels] : [1]) {
+        const outChannels = 2 * groups + (groups === 1 ? 1 : 0);
+        const geo = { ...w, groups, outChannels };
+        const Kg = (w.channels / groups) * w.kernelH * w.kernelW, P = w.outH * w.outW;
+        const x = randomArray(imageSize(w)), wt = randomArray(outChannels * Kg), bias = randomArray(outChannels);
+        const outLen = w.batch * outChannels * P, gy = randomArray(outLen);
+        // Error bound as for matmul: float32 sums of at most `terms` products, within terms * 2^-24 * sum |terms|.
+        const terms = Math.max(2, Kg + 1, w.batch * P + 1, (outChannels / groups) * w.kernelH * w.kernelW);
+        const check = (got: Float32Array, want: Float32Array, scale: Float32Array, what: string) => {
+          assert.ok(Number.isNaN(got[want.length]), `${what}: wrote past the end`);
+          for (let i = 0; i < want.length; i++) {
+            const tol = terms * 2 ** -24 * scale[i] + 1e-30;
+            if (!(Math.abs(got[i] - want[i]) <= tol)) assert.fail(`${what} ${JSON.stringify(geo)}: element ${i} is ${got[i]}, expected ${want[i]} (tol ${tol})`);
+          }
+        };
+        const nanArray = (n: number) => new Float32Array(n + 1).fill(NaN);
+        for (const b of [bias, null]) {
+          const want = new Float32Array(outLen), got = nanArray(outLen), scale = new Float32Array(outLen);
+          referenceBackend.conv2d(x, wt, b, geo, want);
+          native.conv2d(x, wt, b, geo, got);
+          referenceBackend.conv2d(abs(x), abs(wt), b && abs(b), geo, scale);
+          check(got, want, scale, `conv2d${b ? "" : " (no bias)"}`);
+        }
+        const want = { gx: new Float32Array(x.length), gw: new Float32Array(wt.length), gb: new Float32Array(outChannels) };
+        const scale = { gx: new Float32Array(x.length), gw: new Float32Array(wt.length), gb: new Float32Array(outChannels) };
+        referenceBackend.conv2dBackward(x, wt, gy, geo, want.gx, want.gw, want.gb);
+        referenceBackend.conv2dBackward(abs(x), abs(wt), abs(gy), geo, scale.gx, scale.gw, scale.gb);
+        // All three at once, then each alone (the kernel skips what is not asked for).
+        for (const wanted of [["gx", "gw", "gb"], ["gx"], ["gw"], ["gb"]] as const) {
+          const got = { gx: nanArray(x.length), gw: nanArray(wt.length), gb: nanArray(outChannels) };
+          const pick = (k: "gx" | "gw" | "gb") => ((wanted as readonly string[]).includes(k) ? got[k] : null);
+          native.conv2dBackward(x, wt, gy, geo, pick("gx"), pick("gw"), pick("gb"));
+          for (const k of wanted) check(got[k], want[k], scale[k], `conv2dBackward ${k} (of ${wanted.join(", ")})`);
+        }
+      }
     }
   });
 

@@ -75,6 +75,12 @@ export interface Window2d {
   outW: number;
 }
 
+/** A convolution's geometry: its window over the input, the channel groups and the output channels. */
+export interface Conv2dGeometry extends Window2d {
+  groups: number;
+  outChannels: number;
+}
+
 /** The scalars of one Adam or AdamW step (torch.optim.Adam / AdamW); see Backend.adamStep. */
 export interface AdamStepParams {
   lr: number;
@@ -124,8 +130,20 @@ export interface Backend {
   /** The adjoint of gather: out (contiguous, shape `outShape`) at [... index[...] ...] += src[...]. */
   scatterAdd(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void;
 
-  // ---- convolutional networks: convolution is im2col + matmul (its adjoint col2im), average pooling im2col + a
-  // reduction, so only max pooling needs a kernel of its own.
+  // ---- convolutional networks
+  /**
+   * Convolution (cross-correlation) of contiguous x [batch, channels, height, width] with w [outChannels,
+   * channels/groups, kernelH, kernelW], plus bias [outChannels] when given:
+   *   out[b, o, oh, ow] = bias[o] + sum over c < channels/groups, i, j of
+   *     w[o, c, i, j] * x[b, gi*channels/groups + c, oh*strideH - padH + i*dilationH, ow*strideW - padW + j*dilationW]
+   * with gi = floor(o / (outChannels/groups)) the output channel's group and 0 where the position is padding.
+   * out [batch, outChannels, outH, outW] is written in full.
+   */
+  conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void;
+  /** conv2d's gradients for the output's gradient gy: gx (shaped as x), gw (as w) and gb ([outChannels]); a null one
+   *  is not wanted, and each one given is written in full. */
+  conv2dBackward(x: TypedArray, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void;
+  // im2col and col2im (its adjoint) serve the ops built from them: transposed convolution, average pooling, unfold.
   /**
    * Unfolds windows into columns, the batch folded into the column axis:
    *   out[(c*kernelH + i)*kernelW + j, (b*outH + oh)*outW + ow] = x[b, c, oh*strideH - padH + i*dilationH, ow*strideW - padW + j*dilationW]

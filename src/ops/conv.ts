@@ -10,7 +10,7 @@
 //
 // conv1d runs as conv2d on a height-1 image. Unbatched inputs ([C, H, W], [C, L]) are accepted, as in PyTorch.
 
-import type { Window2d } from "../backend/backend.js";
+import type { Conv2dGeometry, Window2d } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { exclusive, record } from "../autograd/graph.js";
 import { allocateUninitialized, isFloat, promoteTypes, type DType, type TypedArray } from "../tensor/dtype.js";
@@ -201,63 +201,22 @@ function swapLeading(t: Tensor): ReturnType<typeof contiguousData> {
   return contiguousData(t.transpose(0, 1));
 }
 
-/**
- * The convolution proper. With groups = 1 and a bias, the bias rides in the GEMM: cols gets an extra row of ones
- * and W an extra column holding the bias, so the forward adds it for free and the backward's dW GEMM yields its
- * gradient (the sum of dY over batch and positions) as the extra column. That saves two full passes over the
- * output (a broadcast add forward, a reduction backward); on 64x1x28x28 -> 32 channels, 3x3, fwd+bwd without an
- * input gradient measured ~25 ms instead of ~38-48 ms (min of 60 runs, reference backend, a loaded 2-core box).
- */
+/** The convolution proper: one backend kernel forward (bias included), one for all of its gradients. */
 function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: ConvArgs, shownInput: readonly number[], skip = 0): Tensor {
   const dt = promoteTypes(x0.dtype, w0.dtype);
-  const x = x0.to(dt), w = w0.to(dt);
-  const g = convGeometry(op, x, w, a, shownInput, skip);
+  const x = x0.to(dt), w = w0.to(dt), b = bias === null ? null : bias.to(dt);
+  const g: Conv2dGeometry = { ...convGeometry(op, x, w, a, shownInput, skip), groups: a.groups, outChannels: w.shape[0] };
   const be = getBackend();
-  const O = w.shape[0], G = a.groups, Og = O / G;
-  const K = (g.channels / G) * g.kernelH * g.kernelW; // one group's rows of cols
-  const P = g.outH * g.outW, L = g.batch * P;
-  const fused = bias !== null && G === 1;
-  const b = fused ? bias.to(dt) : null;
-  const Ka = fused ? K + 1 : K; // the GEMM's inner size (with the ones row)
-  const wd = contiguousData(w);
-  let wa = wd;
-  if (b !== null) {
-    wa = scratch("weightAndBias", dt, O * Ka); // [W | b]
-    be.scatterInto(wd, [O, K], { data: wa, offset: 0, strides: [Ka, 1] });
-    be.scatterInto(contiguousData(b), [O], { data: wa, offset: K, strides: [Ka] });
-  }
-  const cols = allocateUninitialized(dt, G * Ka * L);
-  be.im2col(contiguousData(x), g, cols);
-  if (fused) cols.fill(1, K * L);
-  // y2[o, n*P + p] for group gi: W[gi] [Og, Ka] @ cols[gi] [Ka, L]; all groups in one batched call.
-  const y2 = scratch("gemmOut", dt, O * L);
-  be.matmul(wa, cols, y2, { batch: G, m: Og, n: L, k: Ka, transA: false, transB: false, aOffset: 0, bOffset: 0, aBatchStride: Og * Ka, bBatchStride: Ka * L });
-  const out = empty([g.batch, O, g.outH, g.outW], dt);
-  be.copy({ data: y2, offset: 0, strides: [P, L, g.outW, 1] }, out.shape, out.data); // [O, N, P] -> [N, O, P]
-  const y = record(op, out, b === null ? [x, w] : [x, w, b], (gy) => {
-    const gy2 = swapLeading(gy); // [O, N*P]
-    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
-    if (w.requiresGrad || (b !== null && b.requiresGrad)) {
-      // dW[gi] = dY[gi] [Og, L] @ cols[gi]^T; cols is stored [Ka, L], the transposed layout transB reads.
-      const gwa = scratch("weightGrad", dt, O * Ka);
-      be.matmul(gy2, cols, gwa, { batch: G, m: Og, n: Ka, k: L, transA: false, transB: true, aOffset: 0, bOffset: 0, aBatchStride: Og * L, bBatchStride: Ka * L });
-      gw = exclusive(empty(w.shape, dt));
-      be.copy({ data: gwa, offset: 0, strides: [Ka, 1] }, [O, K], gw.data);
-      if (b !== null) {
-        gb = exclusive(empty([O], dt));
-        be.copy({ data: gwa, offset: K, strides: [Ka] }, [O], gb.data);
-      }
-    }
-    if (x.requiresGrad) {
-      // dcols[gi] = W[gi]^T @ dY[gi]; W[gi] is stored [Og, K], the transposed layout transA reads.
-      const gcols = scratch("colsGrad", dt, G * K * L);
-      be.matmul(wd, gy2, gcols, { batch: G, m: K, n: L, k: Og, transA: true, transB: false, aOffset: 0, bOffset: 0, aBatchStride: Og * K, bBatchStride: Og * L });
-      gx = empty(x.shape, dt);
-      be.col2im(gcols, g, gx.data);
-    }
+  const xd = contiguousData(x), wd = contiguousData(w);
+  const out = empty([g.batch, g.outChannels, g.outH, g.outW], dt);
+  be.conv2d(xd, wd, b === null ? null : contiguousData(b), g, out.data);
+  return record(op, out, b === null ? [x, w] : [x, w, b], (gy) => {
+    const gx = x.requiresGrad ? empty(x.shape, dt) : null;
+    const gw = w.requiresGrad ? exclusive(empty(w.shape, dt)) : null;
+    const gb = b !== null && b.requiresGrad ? exclusive(empty([g.outChannels], dt)) : null;
+    be.conv2dBackward(xd, wd, contiguousData(gy), g, gx?.data ?? null, gw?.data ?? null, gb?.data ?? null);
     return [gx, gw, gb];
   });
-  return fused ? y : addChannelBias(y, bias);
 }
 
 /**

@@ -2,16 +2,16 @@
 // interface. Node only: src/index.ts never imports this file; src/index.node.ts does.
 //
 // The backend starts as a copy of the reference backend and overrides only the kernels the addon has (matmul,
-// unary, binary, where, copy, reduce, softmax, im2col, col2im, maxPool2d and its backward, scatterAdd along the
-// last axis of a matrix, adamStep), and within those only the cases it handles: float32 arrays, and views that collapse to [rows, n]
-// with contiguous or broadcast rows (any strides for copy). Everything else, including
-// kernels added to the Backend interface later, runs the reference code, so the native backend is always
-// complete and always agrees with the spec up to float32 rounding.
+// unary, binary, where, copy, reduce, softmax, conv2d and its backward, im2col, col2im, maxPool2d and its
+// backward, scatterAdd along the last axis of a matrix, adamStep), and within those only the cases it handles:
+// float32 arrays, and views that collapse to [rows, n] with contiguous or broadcast rows (any strides for copy).
+// Everything else, including kernels added to the Backend interface later, runs the reference code, so the
+// native backend is always complete and always agrees with the spec up to float32 rounding.
 
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { AdamStepParams, Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View, Window2d } from "../backend.js";
+import type { AdamStepParams, Backend, BinaryOp, Conv2dGeometry, MatmulParams, ReduceOp, UnaryOp, View, Window2d } from "../backend.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { referenceBackend } from "../reference/index.js";
 import { collapse } from "../reference/strided.js";
@@ -34,6 +34,10 @@ export interface NativeAddon {
   /** With outer and outerStride: `outer` such [rows, n] blocks, the q-th read from offset + q*outerStride. */
   copy(src: Float32Array, offset: number, rowStride: number, stride: number, out: Float32Array, rows: number, n: number,
     outer?: number, outerStride?: number): void;
+  /** Backend.conv2d; the Conv2dGeometry follows as groups, outChannels and the window's 14 numbers. */
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, groups: number, outChannels: number, ...window: number[]): void;
+  conv2dBackward(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null,
+    gb: Float32Array | null, groups: number, outChannels: number, ...window: number[]): void;
   /** The Window2d's 14 fields follow each array argument, in the interface's order (see windowArgs). */
   im2col(x: Float32Array, out: Float32Array, ...window: number[]): void;
   col2im(cols: Float32Array, out: Float32Array, ...window: number[]): void;
@@ -220,6 +224,21 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       const bias = p.bias ?? null;
       if (!isF32(a) || !isF32(b) || !isF32(out) || (bias !== null && !isF32(bias))) return ref.matmul(a, b, out, p);
       addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride, bias);
+    },
+
+    conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void {
+      const win = windowArgs(g);
+      if (!win || !isF32(x) || !isF32(w) || !isF32(out) || (bias !== null && !isF32(bias))) return ref.conv2d(x, w, bias, g, out);
+      addon.conv2d(x, w, bias, out, g.groups, g.outChannels, ...win);
+    },
+
+    conv2dBackward(x: TypedArray, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void {
+      const win = windowArgs(g);
+      const f32OrNull = (a: TypedArray | null): a is Float32Array | null => a === null || isF32(a);
+      if (!win || !isF32(x) || !isF32(w) || !isF32(gy) || !f32OrNull(gx) || !f32OrNull(gw) || !f32OrNull(gb)) {
+        return ref.conv2dBackward(x, w, gy, g, gx, gw, gb);
+      }
+      addon.conv2dBackward(x, w, gy, gx, gw, gb, g.groups, g.outChannels, ...win);
     },
 
     im2col(x: TypedArray, g: Window2d, out: TypedArray): void {

@@ -1,10 +1,17 @@
-// Sliding-window kernels: im2col and its adjoint col2im (convolution is im2col + matmul), and max pooling.
-// Each walks one column row (channel c, kernel offset i, j) at a time: for a fixed row the input column read by
+// Sliding-window kernels: convolution, im2col and its adjoint col2im, and max pooling.
+//
+// Convolution is defined image by image as im2col + matmul (Caffe's formulation): one image's receptive fields
+// unfold into the columns of a [channels*kernelH*kernelW, outH*outW] matrix, and the image's output [outChannels,
+// outH*outW] is W [outChannels, channels*kernelH*kernelW] @ cols, one GEMM per group. The gradients are products
+// of the same operands (gW += gY @ cols^T, gCols = W^T @ gY) and col2im folds gCols back onto the image.
+//
+// im2col and col2im walk one column row (channel c, kernel offset i, j) at a time: for a fixed row the input column read by
 // output ow is ow*strideW + (j*dilationW - padW), so the range of ow that lands inside the input is computed once
 // per (row, oh) and the inner loop has no bounds test.
 
-import type { Window2d } from "../backend.js";
-import type { TypedArray } from "../../tensor/dtype.js";
+import type { Conv2dGeometry, Window2d } from "../backend.js";
+import { allocate, dtypeOfArray, type TypedArray } from "../../tensor/dtype.js";
+import { matmul } from "./matmul.js";
 
 /** The first ow whose column ow*stride + shift is >= 0, and the end of those < size: [lo, hi). */
 function validRange(shift: number, stride: number, size: number, count: number): [number, number] {
@@ -97,6 +104,61 @@ export function maxPool2d(x: TypedArray, g: Window2d, out: TypedArray, indices: 
         out[o] = best;
         indices[o] = at < 0 ? 0 : at;
       }
+    }
+  }
+}
+
+/** The sizes of one group's GEMMs: outputs per group Og, column rows per group Kg, output positions P. */
+function convSizes(g: Conv2dGeometry) {
+  const { groups, outChannels, channels, kernelH, kernelW, height, width, outH, outW } = g;
+  const Og = outChannels / groups, Kg = (channels / groups) * kernelH * kernelW, P = outH * outW;
+  return { Og, Kg, P, image: channels * height * width, outImage: outChannels * P, one: { ...g, batch: 1 } };
+}
+
+export function conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void {
+  const { Og, Kg, P, image, outImage, one } = convSizes(g);
+  const cols = allocate(dtypeOfArray(x), g.groups * Kg * P);
+  for (let b = 0; b < g.batch; b++) {
+    im2col(x.subarray(b * image, (b + 1) * image), one, cols);
+    const y = out.subarray(b * outImage, (b + 1) * outImage);
+    // y[gi] [Og, P] = W[gi] [Og, Kg] @ cols[gi] [Kg, P], for every group gi in one batched call.
+    matmul(w, cols, y, { batch: g.groups, m: Og, n: P, k: Kg, transA: false, transB: false, aOffset: 0, bOffset: 0, aBatchStride: Og * Kg, bBatchStride: Kg * P });
+    if (bias !== null) {
+      for (let o = 0; o < g.outChannels; o++) {
+        const v = bias[o];
+        for (let p = o * P; p < (o + 1) * P; p++) y[p] += v;
+      }
+    }
+  }
+}
+
+export function conv2dBackward(x: TypedArray, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void {
+  const { Og, Kg, P, image, outImage, one } = convSizes(g);
+  const dt = dtypeOfArray(x), G = g.groups;
+  const cols = gw === null ? null : allocate(dt, G * Kg * P);
+  const gwImage = gw === null ? null : allocate(dt, G * Og * Kg);
+  const gcols = gx === null ? null : allocate(dt, G * Kg * P);
+  gw?.fill(0, 0, G * Og * Kg);
+  gb?.fill(0, 0, g.outChannels);
+  for (let b = 0; b < g.batch; b++) {
+    const gyb = gy.subarray(b * outImage, (b + 1) * outImage);
+    if (gb !== null) {
+      for (let o = 0; o < g.outChannels; o++) {
+        let s = 0;
+        for (let p = o * P; p < (o + 1) * P; p++) s += gyb[p];
+        gb[o] += s;
+      }
+    }
+    if (gw !== null) {
+      // gW[gi] += gY[gi] [Og, P] @ cols[gi]^T; cols[gi] is stored [Kg, P], the transposed layout transB reads.
+      im2col(x.subarray(b * image, (b + 1) * image), one, cols!);
+      matmul(gyb, cols!, gwImage!, { batch: G, m: Og, n: Kg, k: P, transA: false, transB: true, aOffset: 0, bOffset: 0, aBatchStride: Og * P, bBatchStride: Kg * P });
+      for (let i = 0; i < gwImage!.length; i++) gw[i] += gwImage![i];
+    }
+    if (gx !== null) {
+      // gCols[gi] = W[gi]^T @ gY[gi]; W[gi] is stored [Og, Kg], the transposed layout transA reads.
+      matmul(w, gyb, gcols!, { batch: G, m: Kg, n: P, k: Og, transA: true, transB: false, aOffset: 0, bOffset: 0, aBatchStride: Og * Kg, bBatchStride: Og * P });
+      col2im(gcols!, one, gx.subarray(b * image, (b + 1) * image));
     }
   }
 }

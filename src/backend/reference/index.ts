@@ -6,12 +6,12 @@ import { binary, copy, scatterInto, unary, where } from "./elementwise.js";
 import { argReduce, reduce } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
-import { col2im, im2col, maxPool2d, maxPool2dBackward } from "./conv.js";
+import { col2im, conv2d, conv2dBackward, im2col, maxPool2d, maxPool2dBackward } from "./conv.js";
 import { adamStep } from "./optim.js";
 import { softmax } from "./softmax.js";
 
 export const referenceBackend: Backend = {
   name: "reference",
   copy, scatterInto, unary, binary, where, reduce, argReduce, softmax, matmul, indexSelect, indexAdd, gather, scatterAdd,
-  im2col, col2im, maxPool2d, maxPool2dBackward, adamStep,
+  conv2d, conv2dBackward, im2col, col2im, maxPool2d, maxPool2dBackward, adamStep,
 };
