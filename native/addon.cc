@@ -549,8 +549,8 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// Reads and checks a convolution: groups and outChannels at argument i, the window after them, and x and w against
-// them (w must hold outChannels x channels/groups x kh x kw floats). False after throwing.
+// Reads and checks a convolution: groups and outChannels at argument i, the window after them, and x (unless
+// null) and w against them (w must hold outChannels x channels/groups x kh x kw floats). False after throwing.
 bool get_conv(const Napi::CallbackInfo& info, size_t i, const F32& x, const F32& w, const char* op, ConvArgs* c) {
   Napi::Env env = info.Env();
   if (!get_int(info, i, "groups", &c->groups, 1) || !get_int(info, i + 1, "outChannels", &c->outChannels) ||
@@ -559,7 +559,7 @@ bool get_conv(const Napi::CallbackInfo& info, size_t i, const F32& x, const F32&
   const Window& g = c->g;
   if (g.channels % c->groups != 0 || c->outChannels % c->groups != 0)
     return throw_range(env, std::string("axon native: ") + op + " channels and outChannels must be multiples of groups");
-  if (image_size(g) > double(x.length)) return throw_range(env, std::string("axon native: ") + op + " input is too short");
+  if (x.data && image_size(g) > double(x.length)) return throw_range(env, std::string("axon native: ") + op + " input is too short");
   if (double(c->outChannels) * (g.channels / c->groups) * g.kh * g.kw > double(w.length))
     return throw_range(env, std::string("axon native: ") + op + " weight is too short");
   c->x = x.data;
@@ -587,19 +587,21 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// conv2dBackward(x, w, gy, gx | null, gw | null, gb | null, groups, outChannels, ...window): Backend.conv2dBackward.
+// conv2dBackward(x | null, w, gy, gx | null, gw | null, gb | null, groups, outChannels, ...window):
+// Backend.conv2dBackward (x is read only for gw).
 Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   F32 x, w, gy, gx, gw, gb;
   ConvArgs c;
   auto optional = [&](size_t i, const char* what, F32* a) { return info[i].IsNull() || get_f32(info, i, what, a); };
-  if (info.Length() < 22 || !get_f32(info, 0, "x", &x) || !get_f32(info, 1, "weight", &w) || !get_f32(info, 2, "gy", &gy) ||
+  if (info.Length() < 22 || !optional(0, "x", &x) || !get_f32(info, 1, "weight", &w) || !get_f32(info, 2, "gy", &gy) ||
       !optional(3, "gx", &gx) || !optional(4, "gw", &gw) || !optional(5, "gb", &gb) ||
       !get_conv(info, 6, x, w, "conv2dBackward", &c)) {
     if (!env.IsExceptionPending()) throw_type(env, "axon native: conv2dBackward expects 22 arguments");
     return env.Undefined();
   }
   if (conv_out_size(c) > double(gy.length)) return throw_range(env, "axon native: conv2dBackward gy is too short"), env.Undefined();
+  if (gw.data && !x.data) return throw_type(env, "axon native: conv2dBackward needs x for the weight gradient"), env.Undefined();
   if ((gx.data && image_size(c.g) > double(gx.length)) ||
       (gw.data && double(c.outChannels) * (c.g.channels / c.groups) * c.g.kh * c.g.kw > double(gw.length)) ||
       (gb.data && c.outChannels > gb.length))

@@ -25,7 +25,8 @@ inline void valid_range(int64_t shift, int64_t stride, int64_t size, int64_t cou
 }
 
 // A convolution: x [batch, channels, height, width], w [outChannels, channels/groups, kh, kw], bias [outChannels]
-// or null, y [batch, outChannels, oh, ow]; all contiguous float32, sizes checked by the caller.
+// or null, y [batch, outChannels, oh, ow]; all contiguous float32, sizes checked by the caller. The backward pass
+// reads x only for the weight gradient (x may be null without one).
 struct ConvArgs {
   Window g;
   int64_t groups, outChannels;

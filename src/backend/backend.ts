@@ -141,8 +141,9 @@ export interface Backend {
    */
   conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void;
   /** conv2d's gradients for the output's gradient gy: gx (shaped as x), gw (as w) and gb ([outChannels]); a null one
-   *  is not wanted, and each one given is written in full. */
-  conv2dBackward(x: TypedArray, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void;
+   *  is not wanted, and each one given is written in full. x is read only for gw (null otherwise is fine). With gx
+   *  alone this is the transposed convolution of gy. */
+  conv2dBackward(x: TypedArray | null, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void;
   // im2col and col2im (its adjoint) serve the ops built from them: transposed convolution, average pooling, unfold.
   /**
    * Unfolds windows into columns, the batch folded into the column axis:

@@ -1,12 +1,9 @@
 // Convolution and pooling over NCHW tensors, with PyTorch's arguments (camelCase) and output sizes.
 //
-// Convolution is im2col + a GEMM per group (Caffe's formulation), all groups in one batched matmul call: the
-// backend unfolds every receptive field of the batch into a column of a [C*kH*kW, N*oH*oW] matrix, and the output
-// is W[O, C*kH*kW] @ cols. The batch is folded into the columns so that a group is one large matmul rather than N
-// small ones. The gradients are matmuls of the same operands (dW = dY @ cols^T, dcols = W^T @ dY) and col2im, the
-// adjoint of im2col, brings dcols back to the input's shape. convTranspose2d is that input-gradient path run
-// forwards. Average pooling is im2col plus a sum; adaptive average pooling is two small averaging matmuls; only
-// max pooling has a kernel of its own.
+// Convolution is a backend kernel (Backend.conv2d, defined in the reference backend as im2col + a GEMM per group,
+// image by image), and so are all of its gradients at once (conv2dBackward). convTranspose2d is convolution's
+// input gradient run forwards, so it uses the same two kernels with the roles swapped. Average pooling is im2col
+// plus a sum; adaptive average pooling is two small averaging matmuls; max pooling has a kernel of its own.
 //
 // conv1d runs as conv2d on a height-1 image. Unbatched inputs ([C, H, W], [C, L]) are accepted, as in PyTorch.
 
@@ -50,10 +47,10 @@ export interface ConvTranspose2dOptions {
 // ---- scratch storage ---------------------------------------------------------------------------------------------
 
 /**
- * Reused arrays for a convolution's temporaries that die inside the call that makes them (the [O, N*P] GEMM
- * result before its copy into NCHW, the column gradient before col2im, ...). They are the largest arrays of a CNN
- * step (a 64x64x14x14 layer's column gradient is 14 MiB), and a fresh allocation of each every step costs more
- * than the kernels that fill them: the memory must be faulted in, and the garbage collector runs more often.
+ * Reused arrays for average pooling's temporaries that die inside the call that makes them (the unfolded windows,
+ * their gradient before col2im). Unfolded windows are among the largest arrays of a CNN step, and a fresh
+ * allocation of each every step costs more than the kernels that fill them: the memory must be faulted in, and
+ * the garbage collector runs more often.
  * One array per (slot, dtype), grown as needed. Safe because kernels are synchronous and no slot is used twice
  * within one call; an array that outlives its call (cols, saved for the backward pass) is never scratch.
  */
@@ -196,11 +193,6 @@ function convGeometry(op: string, x: Tensor, w: Tensor, a: ConvArgs, shownInput:
   };
 }
 
-/** Copies an [A, B, ...rest] tensor's data into [B, A, ...rest] order (the batch <-> channel swap around a GEMM). */
-function swapLeading(t: Tensor): ReturnType<typeof contiguousData> {
-  return contiguousData(t.transpose(0, 1));
-}
-
 /** The convolution proper: one backend kernel forward (bias included), one for all of its gradients. */
 function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: ConvArgs, shownInput: readonly number[], skip = 0): Tensor {
   const dt = promoteTypes(x0.dtype, w0.dtype);
@@ -245,38 +237,25 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
   if (outSize.some((s) => s < 1)) throw new ShapeError(`${op}: the output size ${fmt(outSize)} is too small (input ${fmt(input.shape)}, weight ${fmt(weight.shape)}, stride ${fmt(stride)}, padding ${fmt(padding)})`);
   const b = checkBias(op, bias, cog * G, weight);
   const x = x0.to(dt), w = weight.to(dt);
-  const cout = cog * G, cinG = cin / G;
-  // The conv whose input gradient this is: input [N, Cout, oH, oW], output [N, Cin, H, W].
-  const g: Window2d = {
+  const cout = cog * G;
+  // The conv whose input gradient this is: input [N, Cout, oH, oW], output [N, Cin, H, W], and weight
+  // [Cin, Cout/G, kH, kW], which is the transposed convolution's own weight as it is stored.
+  const conv: Conv2dGeometry = {
     batch: n, channels: cout, height: outSize[0], width: outSize[1], kernelH: kh, kernelW: kw,
     strideH: stride[0], strideW: stride[1], padH: padding[0], padW: padding[1],
-    dilationH: dilation[0], dilationW: dilation[1], outH: h, outW: wd,
+    dilationH: dilation[0], dilationW: dilation[1], outH: h, outW: wd, groups: G, outChannels: cin,
   };
   const be = getBackend();
-  const K = cog * kh * kw, L = n * h * wd;
-  const wdata = contiguousData(w);
-  const x2 = swapLeading(x); // [Cin, N*H*W]
-  // cols[gi] [K, L] = W[gi]^T @ x[gi]; W[gi] is stored [Cin/G, K], which transA reads as its transpose.
-  const cols = scratch("cols", dt, G * K * L);
-  be.matmul(wdata, x2, cols, { batch: G, m: K, n: L, k: cinG, transA: true, transB: false, aOffset: 0, bOffset: 0, aBatchStride: cinG * K, bBatchStride: cinG * L });
+  const xd = contiguousData(x), wd2 = contiguousData(w);
   const out = empty([n, cout, outSize[0], outSize[1]], dt);
-  be.col2im(cols, g, out.data);
+  be.conv2dBackward(null, wd2, xd, conv, out.data, null, null); // that conv's input gradient for output gradient x
   const y = record(op, out, [x, w], (gy) => {
-    const gcols = scratch("colsGrad", dt, G * K * L);
-    be.im2col(contiguousData(gy), g, gcols);
-    let gx: Tensor | null = null, gw: Tensor | null = null;
-    if (x.requiresGrad) {
-      // dx[gi] [Cin/G, L] = W[gi] [Cin/G, K] @ gcols[gi] [K, L], then [Cin, N, H, W] -> [N, Cin, H, W].
-      const gx2 = scratch("gemmOut", dt, cin * L);
-      be.matmul(wdata, gcols, gx2, { batch: G, m: cinG, n: L, k: K, transA: false, transB: false, aOffset: 0, bOffset: 0, aBatchStride: cinG * K, bBatchStride: K * L });
-      gx = empty(x.shape, dt);
-      be.copy({ data: gx2, offset: 0, strides: [h * wd, L, wd, 1] }, x.shape, gx.data);
-    }
-    if (w.requiresGrad) {
-      // dW[gi] [Cin/G, K] = x[gi] [Cin/G, L] @ gcols[gi]^T.
-      gw = empty(w.shape, dt);
-      be.matmul(x2, gcols, gw.data, { batch: G, m: cinG, n: K, k: L, transA: false, transB: true, aOffset: 0, bOffset: 0, aBatchStride: cinG * L, bBatchStride: K * L });
-    }
+    const gyd = contiguousData(gy);
+    // d/dx: the conv itself applied to gy; d/dW: the conv's weight gradient for input gy and output gradient x.
+    const gx = x.requiresGrad ? empty(x.shape, dt) : null;
+    if (gx !== null) be.conv2d(gyd, wd2, null, conv, gx.data);
+    const gw = w.requiresGrad ? exclusive(empty(w.shape, dt)) : null;
+    if (gw !== null) be.conv2dBackward(gyd, wd2, xd, conv, null, gw.data, null);
     return [gx, gw];
   });
   return unbatch(addChannelBias(y, b));

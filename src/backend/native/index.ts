@@ -36,7 +36,7 @@ export interface NativeAddon {
     outer?: number, outerStride?: number): void;
   /** Backend.conv2d; the Conv2dGeometry follows as groups, outChannels and the window's 14 numbers. */
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, groups: number, outChannels: number, ...window: number[]): void;
-  conv2dBackward(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null,
+  conv2dBackward(x: Float32Array | null, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null,
     gb: Float32Array | null, groups: number, outChannels: number, ...window: number[]): void;
   /** The Window2d's 14 fields follow each array argument, in the interface's order (see windowArgs). */
   im2col(x: Float32Array, out: Float32Array, ...window: number[]): void;
@@ -232,10 +232,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.conv2d(x, w, bias, out, g.groups, g.outChannels, ...win);
     },
 
-    conv2dBackward(x: TypedArray, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void {
+    conv2dBackward(x: TypedArray | null, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void {
       const win = windowArgs(g);
       const f32OrNull = (a: TypedArray | null): a is Float32Array | null => a === null || isF32(a);
-      if (!win || !isF32(x) || !isF32(w) || !isF32(gy) || !f32OrNull(gx) || !f32OrNull(gw) || !f32OrNull(gb)) {
+      if (!win || !f32OrNull(x) || !isF32(w) || !isF32(gy) || !f32OrNull(gx) || !f32OrNull(gw) || !f32OrNull(gb)) {
         return ref.conv2dBackward(x, w, gy, g, gx, gw, gb);
       }
       addon.conv2dBackward(x, w, gy, gx, gw, gb, g.groups, g.outChannels, ...win);

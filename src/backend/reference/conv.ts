@@ -132,9 +132,10 @@ export function conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g:
   }
 }
 
-export function conv2dBackward(x: TypedArray, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void {
+export function conv2dBackward(x: TypedArray | null, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void {
   const { Og, Kg, P, image, outImage, one } = convSizes(g);
-  const dt = dtypeOfArray(x), G = g.groups;
+  if (gw !== null && x === null) throw new Error("conv2dBackward: the weight gradient needs the input x");
+  const dt = dtypeOfArray(w), G = g.groups;
   const cols = gw === null ? null : allocate(dt, G * Kg * P);
   const gwImage = gw === null ? null : allocate(dt, G * Og * Kg);
   const gcols = gx === null ? null : allocate(dt, G * Kg * P);
@@ -151,7 +152,7 @@ export function conv2dBackward(x: TypedArray, w: TypedArray, gy: TypedArray, g: 
     }
     if (gw !== null) {
       // gW[gi] += gY[gi] [Og, P] @ cols[gi]^T; cols[gi] is stored [Kg, P], the transposed layout transB reads.
-      im2col(x.subarray(b * image, (b + 1) * image), one, cols!);
+      im2col(x!.subarray(b * image, (b + 1) * image), one, cols!);
       matmul(gyb, cols!, gwImage!, { batch: G, m: Og, n: Kg, k: P, transA: false, transB: true, aOffset: 0, bOffset: 0, aBatchStride: Og * P, bBatchStride: Kg * P });
       for (let i = 0; i < gwImage!.length; i++) gw[i] += gwImage![i];
     }
