@@ -7,7 +7,12 @@ import { fmt } from "../tensor/shape.js";
 import { isFloat } from "../tensor/dtype.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 
-export type GradRule = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+/**
+ * Maps the output's gradient to the inputs' gradients (null where an input needs none). `gradIsOwned` says that no
+ * one else holds `grad` and nothing reads it after the rule: the rule may then write its result into grad's own
+ * storage and return grad (relu's backward does, sparing a fresh activation-sized array per layer).
+ */
+export type GradRule = (grad: Tensor, gradIsOwned: boolean) => readonly (Tensor | null | undefined)[];
 
 export interface GradFn {
   readonly name: string;
@@ -63,11 +68,13 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       // input (add passes g through to both operands), and an in-place update of one .grad (clipping, weight
       // decay) must not leak into the other. A leaf's gradient that nothing else holds is stored as it is.
       if (t.gradFn === null || t.retainsGrad) {
-        t.grad = t.grad !== null ? t.grad.add(g) : t.gradFn === null && exclusiveGrads.has(g) ? g : g.clone();
+        const adopt = t.grad === null && t.gradFn === null && exclusiveGrads.has(g);
+        t.grad = t.grad !== null ? t.grad.add(g) : adopt ? g : g.clone();
+        if (adopt) exclusiveGrads.delete(g); // the user's now: a later backward must never write into it
       }
       if (t.gradFn === null) continue;
       const { name, inputs } = t.gradFn;
-      const inGrads = t.gradFn.backward(g);
+      const inGrads = t.gradFn.backward(g, g !== seed && exclusiveGrads.has(g));
       for (let j = 0; j < inputs.length; j++) {
         const x = inputs[j], gx = inGrads[j];
         if (!x.requiresGrad || gx === null || gx === undefined) continue;

@@ -2,7 +2,7 @@
 // softmax kernel; test/activation_softmax.test.ts holds the max-shifted composition they replaced as their oracle);
 // every gradient is written with ops.
 
-import { record } from "../autograd/graph.js";
+import { exclusive, record } from "../autograd/graph.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { normalizeDim, numel } from "../tensor/shape.js";
 import { contiguousData, empty, type Tensor } from "../tensor/tensor.js";
@@ -24,7 +24,9 @@ export function sigmoid(x: Tensor): Tensor {
 // split the gradient at 0 and silently change training.
 export function relu(x: Tensor): Tensor {
   const out = floatUnary("relu", x);
-  return record("relu", out, [x], (g) => [reluBackward(x, g)]);
+  // The mask comes from the output (out > 0 exactly where x > 0, NaN included), as in PyTorch, so the input can be
+  // freed before the backward pass; the gradient overwrites the incoming one when that is the rule's to take.
+  return record("relu", out, [x], (g, owned) => [exclusive(reluBackward(out, g, owned))]);
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {

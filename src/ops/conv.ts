@@ -203,7 +203,7 @@ function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: Co
   const out = empty([g.batch, g.outChannels, g.outH, g.outW], dt);
   be.conv2d(xd, wd, b === null ? null : contiguousData(b), g, out.data);
   return record(op, out, b === null ? [x, w] : [x, w, b], (gy) => {
-    const gx = x.requiresGrad ? empty(x.shape, dt) : null;
+    const gx = x.requiresGrad ? exclusive(empty(x.shape, dt)) : null;
     const gw = w.requiresGrad ? exclusive(empty(w.shape, dt)) : null;
     const gb = b !== null && b.requiresGrad ? exclusive(empty([g.outChannels], dt)) : null;
     be.conv2dBackward(xd, wd, contiguousData(gy), g, gx?.data ?? null, gw?.data ?? null, gb?.data ?? null);
@@ -252,7 +252,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
   const y = record(op, out, [x, w], (gy) => {
     const gyd = contiguousData(gy);
     // d/dx: the conv itself applied to gy; d/dW: the conv's weight gradient for input gy and output gradient x.
-    const gx = x.requiresGrad ? empty(x.shape, dt) : null;
+    const gx = x.requiresGrad ? exclusive(empty(x.shape, dt)) : null;
     if (gx !== null) be.conv2d(gyd, wd2, null, conv, gx.data);
     const gw = w.requiresGrad ? exclusive(empty(w.shape, dt)) : null;
     if (gw !== null) be.conv2dBackward(gyd, wd2, xd, conv, null, gw.data, null);
@@ -329,7 +329,7 @@ export function maxPool2d(input: Tensor, kernelSize: Size2, opts: MaxPool2dOptio
   const indices = allocateUninitialized("int32", out.numel()) as Int32Array; // every entry written by the kernel
   be.maxPool2d(contiguousData(x), g, out.data, indices);
   const y = record(op, out, [x], (gy) => {
-    const gx = empty(x.shape, gy.dtype);
+    const gx = exclusive(empty(x.shape, gy.dtype));
     be.maxPool2dBackward(contiguousData(gy), indices, g, gx.data);
     return [gx];
   });

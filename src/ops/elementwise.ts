@@ -49,8 +49,13 @@ function unaryKernel(op: UnaryOp, x: Tensor, outDtype: DType = x.dtype, p0?: num
   return out;
 }
 
-/** relu's gradient: g where x > 0, else 0, in one kernel pass (no boolean mask tensor). */
-export function reluBackward(x: Tensor, g: Tensor): Tensor {
+/** relu's gradient: g where x > 0, else 0, in one kernel pass (no boolean mask tensor). With `inPlace` (g is the
+ *  caller's to overwrite: see GradRule) it is written into g's storage when g's layout allows. */
+export function reluBackward(x: Tensor, g: Tensor, inPlace = false): Tensor {
+  if (inPlace && g.dtype === x.dtype && g.isContiguous() && g.offset === 0 && g.data.length === g.numel() && g.shape.length === x.shape.length && g.shape.every((d, i) => d === x.shape[i])) {
+    getBackend().binary("reluBackward", { data: x.data, offset: x.offset, strides: x.strides }, { data: g.data, offset: 0, strides: g.strides }, g.shape, g.data);
+    return g;
+  }
   return binaryKernel("reluBackward", x, g.to(x.dtype), x.dtype, "relu backward");
 }
 
