@@ -9,9 +9,9 @@
 // the batch: each runs whole images with single-threaded GEMMs, so the only synchronization is the end of the call.
 // With fewer images than threads (batch-1 inference) the images run one after another and each GEMM uses the pool.
 //
-// Weight and bias gradients are sums over the images: each thread's chunk of images accumulates its own partial
-// sum, and the partials are added in chunk order at the end, so the result does not depend on which thread ran
-// what (the chunks are fixed by the batch size and thread count alone).
+// Weight and bias gradients are sums over the images: each chunk of images accumulates its own partial sum, and
+// the partials are added in chunk order at the end, so the result does not depend on which thread ran what (the
+// chunks are fixed by the batch size and thread count alone).
 
 #include "conv.h"
 
@@ -215,8 +215,10 @@ bool conv2d_backward(const Kernels& K, const ConvArgs& c, const float* gy, float
     return true;
   }
   const bool split = split_images(c, d, pool);
-  // Chunks of consecutive images, each with its own weight/bias partial sums (chunk 0 sums into gw and gb).
-  int64_t chunks = split ? std::min<int64_t>(c.g.batch, pool.size()) : 1;
+  // Chunks of consecutive images, each with its own weight/bias partial sums (chunk 0 sums into gw and gb). Four
+  // per thread, claimed as threads come free: with one per thread, a worker that woke late (or lost its core to
+  // another process) left the caller to run its chunk after its own, all of it serially.
+  int64_t chunks = split ? std::min<int64_t>(c.g.batch, 4 * pool.size()) : 1;
   if (gw) chunks = std::max<int64_t>(1, std::min<int64_t>(chunks, PARTIALS_MAX_FLOATS / std::max<int64_t>(1, wSize + d.O)));
   Scratch partialBuf;  // chunks 1.. (freed on return)
   float* partials = nullptr;
