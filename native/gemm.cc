@@ -48,6 +48,9 @@ namespace {
 constexpr long KC = AXON_KC;       // max slab depth: an A panel (8 x 384 floats = 12 KiB) sits in L1 beside B rows
 constexpr long MC_ROWS = AXON_MC;  // rows of C per tile before splitting for threads
 constexpr long NC_COLS = AXON_NC;  // columns of C per tile: KC x 512 floats of packed B = 768 KiB, within L2
+#ifndef AXON_A_IN_PLACE
+#define AXON_A_IN_PLACE 1
+#endif
 #ifndef AXON_LOCAL_B_MAX_ROWS
 #define AXON_LOCAL_B_MAX_ROWS 256
 #endif
@@ -247,8 +250,11 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
     pack_b_panels(K, g, jp0, jp1, pc, kc, NR, slab + jp0 * kc * NR);
   };
 
-  // Region 2: one tile of C per task, over all of k. The task packs its own rows of A, slab by slab, into its
-  // thread's buffer (A is packed once per column tile: m*k work against m*n*k multiply-adds).
+  // Region 2: one tile of C per task, over all of k. The micro-kernel reads a row-major or column-major A in place
+  // (its broadcasts load from memory anyway); only a last panel of fewer than MR rows, and A with other strides,
+  // are packed, slab by slab, into the task's buffer. Packing every panel cost as much as a fifth of an MLP layer's
+  // product (128 x 256 x 784, where A is packed again for every column tile).
+  const bool aInPlace = AXON_A_IN_PLACE && (g.acs == 1 || g.ars == 1);
   std::atomic<bool> ok{true};
   auto multiply = [&](int tile, int) {
     const long ti = tile / nTiles, tj = tile % nTiles;
@@ -269,21 +275,26 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
       const long jpBase = localB ? jp0 : 0;
       if (localB)
         pack_b_panels(K, g, jp0, jp1, pc, kc, NR, lb);
-      for (long ip = ip0; ip < ip1; ip++)
-        pack_a_panel(K, g, ip * MR, std::min(MR, m - ip * MR), pc, kc, MR, pa + (ip - ip0) * kc * MR);
+      for (long ip = ip0; ip < ip1; ip++) {
+        const long rows = std::min(MR, m - ip * MR);
+        if (!aInPlace || rows < MR) pack_a_panel(K, g, ip * MR, rows, pc, kc, MR, pa + (ip - ip0) * kc * MR);
+      }
       for (long ip = ip0; ip < ip1; ip++) {
         const long i0 = ip * MR, rows = std::min(MR, m - i0);
-        const float* a = pa + (ip - ip0) * kc * MR;
+        // The A panel: read in place, or packed (ra = 1, la = MR).
+        const bool direct = aInPlace && rows == MR;
+        const float* a = direct ? g.a + i0 * g.ars + pc * g.acs : pa + (ip - ip0) * kc * MR;
+        const long ra = direct ? g.ars : 1, la = direct ? g.acs : MR;
         for (long jp = jp0; jp < jp1; jp++) {
           const long j0 = jp * NR, cols = std::min(NR, n - j0);
           const float* b = slab + (jp - jpBase) * kc * NR;
           float* c = g.c + i0 * n + j0;
           if (rows == MR && cols == NR) {
-            K.gemm_micro(kc, a, b, c, n, accumulate);
+            K.gemm_micro(kc, a, ra, la, b, c, n, accumulate);
             continue;
           }
           // An edge tile: the zero padding makes the kernel's result right; keep only the part inside C.
-          K.gemm_micro(kc, a, b, edge, NR, false);
+          K.gemm_micro(kc, a, ra, la, b, edge, NR, false);
           for (long r = 0; r < rows; r++) {
             float* dst = c + r * n;
             const float* src = edge + r * NR;

@@ -32,8 +32,9 @@ struct Kernels {
   const char* name;
   // GEMM micro-kernel geometry: C tiles of mr x nr, A packed as [kc][mr] panels, B as [kc][nr] panels.
   int mr, nr;
-  // C[0:mr, 0:nr] (= or +=) sum over l < kc of pa[l*mr + r] * pb[l*nr + c]; ldc is C's row stride.
-  void (*gemm_micro)(long kc, const float* pa, const float* pb, float* c, long ldc, bool accumulate);
+  // C[0:mr, 0:nr] (= or +=) sum over l < kc of a[r*ra + l*la] * pb[l*nr + c]; ldc is C's row stride. A packed A
+  // panel is ra = 1, la = mr.
+  void (*gemm_micro)(long kc, const float* a, long ra, long la, const float* pb, float* c, long ldc, bool accumulate);
   // out[i] = f(x[i]) for i < n.
   void (*unary)(int op, const float* x, float* out, size_t n, double p0, double p1);
   // out[i] = a[i*sa] (op) b[i*sb] for i < n, with sa and sb each 0 (broadcast scalar) or 1 (contiguous).

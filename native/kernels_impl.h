@@ -296,7 +296,9 @@ static void reduce(int op, const float* x, size_t outer, size_t size, size_t inn
 
 // ---- GEMM micro-kernels -------------------------------------------------------------------------------------
 // Each computes one MR x NR tile of C over a kc-deep slab: per step l it loads one row of the packed B panel
-// (NR floats, as NR/W vectors), broadcasts each of the MR packed A values of column l, and issues MR*NR/W FMAs
+// (NR floats, as NR/W vectors), broadcasts each of the MR A values of column l (A(r, l) = a[r*ra + l*la]: a
+// packed panel is ra = 1, la = MR; a row-major A is read in place with ra = its row stride, la = 1; the
+// broadcasts load from memory either way, so the layout costs nothing), and issues MR*NR/W FMAs
 // into accumulators that live in registers for the whole slab. The tile shape is chosen so that the accumulators,
 // the B vectors and one broadcast fill the register file: 8x32 (16 zmm accumulators) for AVX-512, 6x16
 // (12 ymm) for AVX2, 4x8 for the portable fallback.
@@ -304,17 +306,18 @@ static void reduce(int op, const float* x, size_t outer, size_t size, size_t inn
 #if defined(__AVX512F__)
 constexpr int MR = 8, NR = 32;
 
-static void gemm_micro(long kc, const float* __restrict pa, const float* __restrict pb, float* c, long ldc, bool accumulate) {
+static void gemm_micro(long kc, const float* __restrict a, long ra, long la, const float* __restrict pb, float* c, long ldc, bool accumulate) {
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   __m512 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+  const float *a0 = a, *a1 = a + ra, *a2 = a + 2 * ra, *a3 = a + 3 * ra, *a4 = a + 4 * ra, *a5 = a + 5 * ra,
+              *a6 = a + 6 * ra, *a7 = a + 7 * ra;
 #pragma GCC unroll 4
-  for (long l = 0; l < kc; l++) {
+  for (long l = 0, off = 0; l < kc; l++, off += la) {
     const __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
-    __m512 a;
-#define AXON_ROW(r) a = _mm512_set1_ps(pa[r]); c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0); c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1);
+    __m512 av;
+#define AXON_ROW(r) av = _mm512_set1_ps(a##r[off]); c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0); c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);
     AXON_ROW(0) AXON_ROW(1) AXON_ROW(2) AXON_ROW(3) AXON_ROW(4) AXON_ROW(5) AXON_ROW(6) AXON_ROW(7)
 #undef AXON_ROW
-    pa += MR;
     pb += NR;
   }
 #define AXON_STORE(r)                                                                                  \
@@ -331,17 +334,17 @@ static void gemm_micro(long kc, const float* __restrict pa, const float* __restr
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int MR = 6, NR = 16;
 
-static void gemm_micro(long kc, const float* __restrict pa, const float* __restrict pb, float* c, long ldc, bool accumulate) {
+static void gemm_micro(long kc, const float* __restrict a, long ra, long la, const float* __restrict pb, float* c, long ldc, bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  const float *a0 = a, *a1 = a + ra, *a2 = a + 2 * ra, *a3 = a + 3 * ra, *a4 = a + 4 * ra, *a5 = a + 5 * ra;
 #pragma GCC unroll 4
-  for (long l = 0; l < kc; l++) {
+  for (long l = 0, off = 0; l < kc; l++, off += la) {
     const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
-    __m256 a;
-#define AXON_ROW(r) a = _mm256_broadcast_ss(pa + (r)); c##r##0 = _mm256_fmadd_ps(a, b0, c##r##0); c##r##1 = _mm256_fmadd_ps(a, b1, c##r##1);
+    __m256 av;
+#define AXON_ROW(r) av = _mm256_broadcast_ss(a##r + off); c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0); c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);
     AXON_ROW(0) AXON_ROW(1) AXON_ROW(2) AXON_ROW(3) AXON_ROW(4) AXON_ROW(5)
 #undef AXON_ROW
-    pa += MR;
     pb += NR;
   }
 #define AXON_STORE(r)                                                                                  \
@@ -359,12 +362,11 @@ static void gemm_micro(long kc, const float* __restrict pa, const float* __restr
 constexpr int MR = 4, NR = 8;
 
 // Plain loops over a local tile; the compiler keeps it in vector registers at -O3.
-static void gemm_micro(long kc, const float* __restrict pa, const float* __restrict pb, float* c, long ldc, bool accumulate) {
+static void gemm_micro(long kc, const float* __restrict a, long ra, long la, const float* __restrict pb, float* c, long ldc, bool accumulate) {
   float acc[MR][NR] = {};
   for (long l = 0; l < kc; l++) {
     for (int r = 0; r < MR; r++)
-      for (int j = 0; j < NR; j++) acc[r][j] += pa[r] * pb[j];
-    pa += MR;
+      for (int j = 0; j < NR; j++) acc[r][j] += a[r * ra + l * la] * pb[j];
     pb += NR;
   }
   for (int r = 0; r < MR; r++)
