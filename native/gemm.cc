@@ -3,16 +3,17 @@
 //   pack all of B into NR-column panels, slab by KC-deep slab                     (parallel region 1)
 //   for each tile of C (~128 rows x ~512 columns), one task each:                  (parallel region 2)
 //     for each KC-deep slab of k:
-//       pack the tile's rows of A[:, slab] into MR-row panels (the task's own buffer)
-//       for each A panel:  (its MR x KC floats stay in L1)
+//       (A is read in place; only a last panel of < MR rows is packed, zero-padded, in the task's own buffer)
+//       for each MR-row panel of A:  (its MR x KC floats stay in L1)
 //         for each B panel of the tile:  (KC x ~512 floats of packed B, in L2)
 //           micro-kernel: an MR x NR block of C, accumulated in registers over the slab
 //
 // Two parallel regions per product, whatever its depth: each region ends in a wait for the tasks that workers
 // claimed, and on a busy machine a worker descheduled mid-task makes that wait long, so fewer is better.
 //
-// Packing reads A and B through their strides, so transposed operands cost only a slower pack, and the micro-kernel
-// always streams two contiguous, zero-padded arrays. The first slab stores into C, later ones add to it (C is a
+// Packing reads B through its strides, so a transposed B costs only a slower pack, and the micro-kernel always
+// streams a contiguous, zero-padded B panel; it broadcasts A's values from wherever they are (row- or
+// column-major in place, or a packed panel). The first slab stores into C, later ones add to it (C is a
 // fresh allocation whose contents mean nothing), unless the caller asks to accumulate into C. Accumulation is
 // float32 with FMA within a slab, as in BLAS.
 
