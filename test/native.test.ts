@@ -502,6 +502,24 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
     }
   });
 
+  test("conv2dBackward is deterministic: the same weight gradient, bit for bit, however the threads split the batch", () => {
+    use();
+    const w = window(16, 8, 12, 12, [3, 3], [1, 1], [1, 1], [1, 1]);
+    const geo = { ...w, groups: 1, outChannels: 16 };
+    const x = randomArray(imageSize(w)), wt = randomArray(16 * 8 * 9), gy = randomArray(w.batch * 16 * w.outH * w.outW);
+    const run = () => {
+      const gw = new Float32Array(wt.length), gb = new Float32Array(16);
+      native.conv2dBackward(x, wt, gy, geo, null, gw, gb);
+      return [gw, gb];
+    };
+    const [gw0, gb0] = run();
+    for (let i = 0; i < 5; i++) {
+      const [gw, gb] = run();
+      assert.deepEqual(gw, gw0);
+      assert.deepEqual(gb, gb0);
+    }
+  });
+
   test("scatterAdd along the last axis of a matrix (max pooling's backward) matches the reference", () => {
     use();
     for (const [rows, outCols, idxCols] of [[1, 1, 1], [3, 10, 25], [300, 196, 49], [5, 4, 0]]) {
