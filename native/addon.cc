@@ -621,21 +621,6 @@ bool get_i32(const Napi::CallbackInfo& info, size_t i, const char* what, int32_t
   return true;
 }
 
-// One max-pooling window, the reference's rule: the first strict maximum wins, and a NaN wins and stays. Written
-// with selects, not branches: on real activations "is this the new max" is a coin flip that a branch predictor
-// loses half the time.
-inline void pool_take(float v, int32_t at, float* best, int32_t* where) {
-  const bool take = (v > *best) | ((v != v) & (*best == *best));
-  // Masks rather than ?: (which GCC turned back into a branch here).
-  const uint32_t mask = 0u - static_cast<uint32_t>(take);
-  uint32_t vb, bb;
-  std::memcpy(&vb, &v, 4);
-  std::memcpy(&bb, best, 4);
-  bb = (vb & mask) | (bb & ~mask);
-  std::memcpy(best, &bb, 4);
-  *where = static_cast<int32_t>((static_cast<uint32_t>(at) & mask) | (static_cast<uint32_t>(*where) & ~mask));
-}
-
 // The interior of one output row: windows wholly inside the input, one pass over the row per window position.
 // Each pass is a branch-free select the compiler vectorizes; with the column stride a compile-time constant (SW > 0)
 // it can load the strided inputs with shuffles instead of one at a time (SW = 0: the stride is read from g).

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace axon {
 
@@ -56,6 +57,23 @@ struct Kernels {
   // and its plane index; the first strict maximum wins, and a NaN wins and stays (Backend.maxPool2d's rule).
   void (*max_pool_2x2)(const float* r0, const float* r1, long n, int32_t at0, int32_t width, float* out, int32_t* idx);
 };
+
+// Max pooling's rule for one window, shared by the kernels and addon.cc's edge windows: the next value v (at plane
+// index `at`) replaces (best, where) when it is larger, or a NaN over a number, so the first strict maximum wins
+// and a NaN wins and stays. Branch-free: on real activations "is this the new max" is a coin flip that a branch
+// predictor loses half the time, and GCC turns a ?: on floats back into a branch, so the select is done on the bits.
+// static: each translation unit keeps its own copy, compiled with its own -m flags (an inline function shared
+// across the ISA variants could be linked as the AVX-512 one everywhere).
+static inline void pool_take(float v, int32_t at, float* best, int32_t* where) {
+  const bool take = (v > *best) | ((v != v) & (*best == *best));
+  const uint32_t mask = 0u - static_cast<uint32_t>(take);
+  uint32_t vb, bb;
+  std::memcpy(&vb, &v, 4);
+  std::memcpy(&bb, best, 4);
+  bb = (vb & mask) | (bb & ~mask);
+  std::memcpy(best, &bb, 4);
+  *where = static_cast<int32_t>((static_cast<uint32_t>(at) & mask) | (static_cast<uint32_t>(*where) & ~mask));
+}
 
 const Kernels* kernels_avx512();
 const Kernels* kernels_avx2();
