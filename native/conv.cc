@@ -165,8 +165,8 @@ const float* columns(const ConvArgs& c, const Dims& d, int64_t b) {
   return cols;
 }
 
-// Threads for a call with this much arithmetic: 1 below the threshold; the images split across the pool when
-// there are at least as many images as threads (serial images with parallel GEMMs otherwise).
+// Whether the images split across the pool, each image's GEMMs single-threaded: with at least as many images as
+// threads and enough arithmetic. Otherwise the images run one after another, each GEMM on the pool if big enough.
 bool split_images(const ConvArgs& c, const Dims& d, ThreadPool& pool) {
   const double flops = 2.0 * c.g.batch * d.O * d.Kg * d.P;
   return pool.size() > 1 && c.g.batch >= pool.size() && flops >= PARALLEL_MIN_FLOPS;

@@ -52,7 +52,7 @@ export interface ConvTranspose2dOptions {
  * allocation of each every step costs more than the kernels that fill them: the memory must be faulted in, and
  * the garbage collector runs more often.
  * One array per (slot, dtype), grown as needed. Safe because kernels are synchronous and no slot is used twice
- * within one call; an array that outlives its call (cols, saved for the backward pass) is never scratch.
+ * within one call; an array that outlives its call (one a backward pass reads) is never scratch.
  */
 const scratchArrays = new Map<string, TypedArray>();
 
