@@ -34,8 +34,17 @@ function selectFromEnv(): void {
 
 selectFromEnv();
 
-// Outputs that kernels write in full skip the zero fill: Buffer.allocUnsafeSlow mallocs without clearing. Below
-// 16 KiB a zeroed ArrayBuffer costs the same (measured under Node 20), so small arrays stay plain.
+// Outputs that kernels write in full skip the zero fill: Buffer.allocUnsafeSlow mallocs without clearing. Between
+// 4 and 16 KiB a zeroed ArrayBuffer costs the same (measured under Node 20). Below 4 KiB, Buffer.allocUnsafe
+// slices Node's shared 8 KiB pool (8-byte aligned): ~0.1 us where a fresh ArrayBuffer of 1 KiB costs ~0.8 us,
+// which was most of a small op's cost (batch-1 inference, bias gradients). The price is Node's own for small
+// Buffers: a small tensor that is kept alive keeps its 8 KiB pool chunk alive.
+const POOLED_MAX_BYTES = Buffer.poolSize >>> 1;
 const UNINITIALIZED_MIN_BYTES = 16384;
-setUninitializedAllocator((bytes) =>
-  bytes < UNINITIALIZED_MIN_BYTES ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer));
+setUninitializedAllocator((bytes) => {
+  if (bytes < POOLED_MAX_BYTES) {
+    const b = Buffer.allocUnsafe(bytes);
+    if ((b.byteOffset & 7) === 0) return b;
+  }
+  return bytes < UNINITIALIZED_MIN_BYTES ? new Uint8Array(bytes) : Buffer.allocUnsafeSlow(bytes);
+});

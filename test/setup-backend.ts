@@ -12,8 +12,6 @@ if (process.env.AXON_BACKEND && getBackend().name !== process.env.AXON_BACKEND) 
   throw new Error(`setup-backend: AXON_BACKEND=${process.env.AXON_BACKEND} but the active backend is ${getBackend().name}`);
 }
 
-setUninitializedAllocator((bytes) => {
-  const buffer = new ArrayBuffer(bytes);
-  new Uint8Array(buffer).fill(0xff);
-  return buffer;
-});
+// The storage is a slice 8 bytes into a larger buffer, as the Node entry's pooled small arrays are: code that
+// assumed a tensor's array starts at byte 0 of its ArrayBuffer fails here too.
+setUninitializedAllocator((bytes) => new Uint8Array(bytes + 8).fill(0xff).subarray(8));

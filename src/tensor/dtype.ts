@@ -15,8 +15,9 @@ export function allocate(dtype: DType, size: number): TypedArray {
   return new C(new ArrayBuffer(size * C.BYTES_PER_ELEMENT));
 }
 
-/** Makes `bytes` of storage whose contents need not be zero (see setUninitializedAllocator). */
-export type StorageSource = (bytes: number) => ArrayBuffer;
+/** Makes `bytes` of storage whose contents need not be zero (see setUninitializedAllocator): a view of exactly
+ *  that many bytes, which may be a slice of a larger buffer, starting 8-byte aligned. */
+export type StorageSource = (bytes: number) => Uint8Array;
 
 let uninitialized: StorageSource | null = null;
 
@@ -29,7 +30,8 @@ export function allocateUninitialized(dtype: DType, size: number): TypedArray {
   const C = CTORS[dtype];
   const bytes = size * C.BYTES_PER_ELEMENT;
   if (uninitialized === null) return new C(new ArrayBuffer(bytes));
-  return new C(uninitialized(bytes), 0, size);
+  const v = uninitialized(bytes);
+  return new C(v.buffer as ArrayBuffer, v.byteOffset, size);
 }
 
 /** Installs (or, with null, removes) the source of uninitialized storage; returns the previous one. */
