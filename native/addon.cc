@@ -817,6 +817,34 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// sgdStep(theta, grad, buf | null, lr, momentum, dampening, weightDecay, nesterov, maximize, first): one SGD step in
+// place over theta.length elements (see SgdArgs in kernels.h).
+Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 theta, grad, buf;
+  if (info.Length() < 10 || !get_f32(info, 0, "param", &theta) || !get_f32(info, 1, "grad", &grad) ||
+      (!info[2].IsNull() && !get_f32(info, 2, "momentumBuffer", &buf))) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: sgdStep expects 10 arguments");
+    return env.Undefined();
+  }
+  const int64_t n = theta.length;
+  if (grad.length < n || (buf.data && buf.length < n))
+    return throw_range(env, "axon native: sgdStep gradient or momentum buffer is shorter than the parameter"), env.Undefined();
+  SgdArgs a;
+  a.lr = get_double(info, 3);
+  a.momentum = get_double(info, 4);
+  a.dampening = get_double(info, 5);
+  a.weightDecay = get_double(info, 6);
+  a.nesterov = info[7].ToBoolean();
+  a.maximize = info[8].ToBoolean();
+  a.first = info[9].ToBoolean();
+  const Kernels* K = g_kernels;
+  parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t b, int64_t e) {
+    K->sgd(a, theta.data + b, grad.data + b, buf.data ? buf.data + b : nullptr, static_cast<size_t>(e - b));
+  });
+  return env.Undefined();
+}
+
 // ---- configuration ------------------------------------------------------------------------------------------
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -875,6 +903,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));
   exports.Set("scatterAddRows", Napi::Function::New(env, ScatterAddRows, "scatterAddRows"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
+  exports.Set("sgdStep", Napi::Function::New(env, SgdStep, "sgdStep"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));

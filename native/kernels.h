@@ -29,6 +29,13 @@ struct AdamArgs {
   bool decoupled, maximize;
 };
 
+// SGD's scalars for one step (Backend.sgdStep). The kernel does the reference's float64 arithmetic in its order,
+// storing float32 where the reference stores to a Float32Array: the two agree bit for bit.
+struct SgdArgs {
+  double lr, momentum, dampening, weightDecay;
+  bool nesterov, maximize, first;
+};
+
 struct Kernels {
   const char* name;
   // GEMM micro-kernel geometry: C tiles of mr x nr, A packed as [kc][mr] panels, B as [kc][nr] panels.
@@ -49,6 +56,8 @@ struct Kernels {
   void (*gemm_small)(long m, long n, long k, const float* a, long ars, long acs, const float* b, long brs, long bcs, float* c);
   // One Adam/AdamW step over n elements (see AdamArgs); vmax is null unless AMSGrad.
   void (*adam)(const AdamArgs& a, float* theta, const float* grad, float* m, float* v, float* vmax, size_t n);
+  // One SGD step over n elements (see SgdArgs); buf (the momentum buffer) is null without momentum.
+  void (*sgd)(const SgdArgs& a, float* theta, const float* grad, float* buf, size_t n);
   // GEMM packing from rows that run along k: dst[l*w + r] = src[r*ld + l] for r < rows, l < kc, and zero for
   // rows <= r < w. That is an A panel of a row-major A, or a B panel of a B stored transposed ([n, k]).
   void (*gemm_pack_t)(const float* src, long ld, long rows, long kc, long w, float* dst);

@@ -705,12 +705,38 @@ static void adam(const AdamArgs& a, float* theta, const float* grad, float* m, f
   }
 }
 
+// SGD in float64, as the reference computes it (the casts are where it reads and stores float32 arrays), so the
+// two agree bit for bit; with no divide or square root, float64 costs little here.
+template <bool Momentum>
+static void sgd_loop(const SgdArgs& a, float* __restrict theta, const float* __restrict grad, float* __restrict buf, size_t n) {
+  const double lr = a.lr, mu = a.momentum, keep = 1.0 - a.dampening, wd = a.weightDecay;
+  const double sign = a.maximize ? -1.0 : 1.0;
+  const bool first = a.first, nesterov = a.nesterov;
+  for (size_t i = 0; i < n; i++) {
+    double g = sign * static_cast<double>(grad[i]);
+    const double th = static_cast<double>(theta[i]);
+    if (wd != 0.0) g = g + wd * th;
+    if (Momentum) {
+      const float b = static_cast<float>(first ? g : mu * static_cast<double>(buf[i]) + keep * g);
+      buf[i] = b;
+      g = nesterov ? g + mu * static_cast<double>(b) : static_cast<double>(b);
+    }
+    theta[i] = static_cast<float>(th - lr * g);
+  }
+}
+
+static void sgd(const SgdArgs& a, float* theta, const float* grad, float* buf, size_t n) {
+  if (buf) sgd_loop<true>(a, theta, grad, buf, n);
+  else sgd_loop<false>(a, theta, grad, buf, n);
+}
+
 }  // namespace AXON_NS
 
 const Kernels* AXON_KERNELS_FN() {
   static const Kernels k = {AXON_ISA_NAME, AXON_NS::MR, AXON_NS::NR, AXON_NS::gemm_micro,
                             AXON_NS::unary, AXON_NS::binary, AXON_NS::compare, AXON_NS::reduce,
-                            AXON_NS::gemm_small, AXON_NS::adam, AXON_NS::gemm_pack_t, AXON_NS::max_pool_2x2};
+                            AXON_NS::gemm_small, AXON_NS::adam, AXON_NS::sgd, AXON_NS::gemm_pack_t,
+                            AXON_NS::max_pool_2x2};
   return &k;
 }
 

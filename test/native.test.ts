@@ -8,6 +8,7 @@
 //   - im2col, col2im (same summation order), maxPool2d and scatterAdd must match bit for bit;
 //   - conv2d and its gradients are GEMMs: within float32 rounding of the terms' absolute sum, as matmul;
 //   - adamStep computes in float32 as PyTorch does (the reference in float64): within a few float32 ulps;
+//   - sgdStep computes in float64 as the reference does: bit for bit;
 //   - softmax and log-softmax: float64 in both, exp and log from different libraries: within a few ulps.
 // Skipped, with the reason, only when the addon is not built (Axon then runs on the reference backend).
 
@@ -15,7 +16,7 @@ import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as ax from "../src/index.js";
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View, Window2d } from "../src/index.js";
-import type { AdamStepParams } from "../src/backend/backend.js";
+import type { AdamStepParams, SgdStepParams } from "../src/backend/backend.js";
 import { referenceBackend } from "../src/backend/reference/index.js";
 import { createNativeBackend, loadNativeAddon, NATIVE_OPS, type NativeAddon } from "../src/backend/native/index.js";
 
@@ -129,6 +130,8 @@ if ("error" in loaded) {
       const f = (n: number) => new Float32Array(n);
       assert.throws(() => addon.adamStep(f(4), f(3), f(4), f(4), null, 0.9, 0.999, 1e-8, 0, 1e-3, 1, 1, false, false), RangeError);
       assert.throws(() => addon.adamStep(f(4), f(4), f(4), f(4), f(2), 0.9, 0.999, 1e-8, 0, 1e-3, 1, 1, false, false), RangeError);
+      assert.throws(() => addon.sgdStep(f(4), f(3), null, 0.1, 0, 0, 0, false, false, true), RangeError);
+      assert.throws(() => addon.sgdStep(f(4), f(4), f(3), 0.1, 0.9, 0, 0, false, false, true), RangeError);
     });
     test("conv2d, conv2dBackward", () => {
       const w = [2, 2, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4]; // x 64 elements; weight 3 x 2 x 3 x 3 = 54; out 96
@@ -532,6 +535,26 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
     }
   });
 
+  test("sgdStep matches the reference bit for bit: momentum, dampening, Nesterov, weight decay, maximize, 5 steps", () => {
+    use();
+    const ref = referenceBackend.sgdStep!, nat = native.sgdStep!;
+    for (const n of [1, 7, 100, 70001]) {
+      for (const [momentum, dampening, nesterov, weightDecay, maximize] of [[0, 0, false, 0, false], [0, 0, false, 0.01, true], [0.9, 0, false, 0, false], [0.9, 0.1, false, 0.001, false], [0.8, 0, true, 0.01, true]] as const) {
+        const theta = randomArray(n), tn = theta.slice();
+        const b = momentum ? new Float32Array(n) : null, bn = momentum ? new Float32Array(n) : null;
+        for (let step = 1; step <= 5; step++) {
+          const grad = randomArray(n);
+          const p: SgdStepParams = { lr: 0.01 * step, momentum, dampening, weightDecay, nesterov, maximize, first: step === 1 };
+          ref(theta, grad, b, p);
+          nat(tn, grad, bn, p);
+        }
+        const ctx = `sgdStep n ${n} ${JSON.stringify({ momentum, dampening, nesterov, weightDecay, maximize })}`;
+        assertClose(tn, theta, 0, 0, `${ctx} param`);
+        if (b) assertClose(bn!, b, 0, 0, `${ctx} momentum buffer`);
+      }
+    }
+  });
+
   test("adamStep agrees with the reference to float32 rounding: Adam, AdamW, L2, AMSGrad, maximize, 10 steps", () => {
     use();
     const ref = referenceBackend.adamStep!, nat = native.adamStep!;
@@ -549,8 +572,9 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
         }
         const ctx = `adamStep n ${n} ${JSON.stringify({ decoupled, weightDecay, amsgrad, maximize })}`;
         // float32 against float64-then-rounded arithmetic over 10 steps: a few float32 ulps of each value, and of
-        // the gradient's scale (1) where a running average cancels to near 0.
-        assertClose(tn, theta, 2e-6, 1e-6, `${ctx} param`);
+        // the gradient's scale (1) where a running average cancels to near 0. A parameter is rounded twice a step
+        // at the size it had then (up to ~2: ulp 2.4e-7), so one that ends near 0 carries ~10 steps of that.
+        assertClose(tn, theta, 2e-6, 5e-6, `${ctx} param`);
         assertClose(sn[0], s[0], 2e-6, 1e-6, `${ctx} expAvg`);
         assertClose(sn[1], s[1], 2e-6, 1e-9, `${ctx} expAvgSq`);
         if (vm) assertClose(vmn!, vm, 2e-6, 1e-9, `${ctx} maxExpAvgSq`);

@@ -81,6 +81,18 @@ export interface Conv2dGeometry extends Window2d {
   outChannels: number;
 }
 
+/** The scalars of one SGD step (torch.optim.SGD); see Backend.sgdStep. */
+export interface SgdStepParams {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** The momentum buffer's first step: it starts as the gradient itself (no dampening). */
+  first: boolean;
+}
+
 /** The scalars of one Adam or AdamW step (torch.optim.Adam / AdamW); see Backend.adamStep. */
 export interface AdamStepParams {
   lr: number;
@@ -171,4 +183,7 @@ export interface Backend {
    * what is stored. The reference (src/backend/reference/optim.ts) is the definition.
    */
   adamStep?(param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, maxExpAvgSq: TypedArray | null, p: AdamStepParams): void;
+  /** One SGD step, in place, over equal-length param and grad (and the momentum buffer, null without momentum),
+   *  with the arithmetic of src/backend/reference/optim.ts's sgdStep (the definition). */
+  sgdStep?(param: TypedArray, grad: TypedArray, momentumBuffer: TypedArray | null, p: SgdStepParams): void;
 }

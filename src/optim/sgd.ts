@@ -10,8 +10,12 @@
 //       b_t <- μ b_{t-1} + (1 − τ) g_t    afterwards            (τ: dampening)
 //       g_t <- g_t + μ b_t   if nesterov,   else  g_t <- b_t
 //   θ_t <- θ_{t-1} − γ g_t                                     (γ: lr)
+//
+// The loop itself is a backend kernel (Backend.sgdStep; its definition is src/backend/reference/optim.ts).
 
 import type { Tensor } from "../tensor/tensor.js";
+import { getBackend } from "../backend/registry.js";
+import { sgdStep } from "../backend/reference/optim.js";
 import { Optimizer, checkBoolean, checkNumber, type OptimizerOptions, type ParamGroup, type Params } from "./optimizer.js";
 
 export interface SGDOptions extends OptimizerOptions {
@@ -51,19 +55,12 @@ export class SGD extends Optimizer<SGDOptions> {
 
   protected updateGroup(group: ParamGroup<SGDOptions>): void {
     const { lr, momentum: mu, dampening, weightDecay: wd, nesterov, maximize } = group;
+    const kernel = getBackend().sgdStep ?? sgdStep;
     this.forEachParam<SGDState>(group, () => ({ momentumBuffer: null }), (theta, grad, state, p) => {
       const first = state.momentumBuffer === null;
       if (mu !== 0 && first) state.momentumBuffer = p.zerosLike();
       const b = mu !== 0 ? state.momentumBuffer!.data : null;
-      for (let i = 0; i < theta.length; i++) {
-        let g = maximize ? -grad[i] : grad[i];
-        if (wd !== 0) g = g + wd * theta[i];
-        if (b !== null) {
-          b[i] = first ? g : mu * b[i] + (1 - dampening) * g;
-          g = nesterov ? g + mu * b[i] : b[i];
-        }
-        theta[i] = theta[i] - lr * g;
-      }
+      kernel(theta, grad, b, { lr, momentum: mu, dampening, weightDecay: wd, nesterov, maximize, first });
     });
   }
 }

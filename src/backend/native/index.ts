@@ -3,19 +3,20 @@
 //
 // The backend starts as a copy of the reference backend and overrides only the kernels the addon has (matmul,
 // unary, binary, where, copy, reduce, softmax, conv2d and its backward, im2col, col2im, maxPool2d and its
-// backward, scatterAdd along the last axis of a matrix, adamStep), and within those only the cases it handles:
-// float32 arrays, and views that collapse to [rows, n] with contiguous or broadcast rows (any strides for copy).
+// backward, scatterAdd along the last axis of a matrix, adamStep, sgdStep), and within those only the cases it
+// handles: float32 arrays, and views that collapse to [rows, n] with contiguous or broadcast rows (any strides for
+// copy).
 // Everything else, including kernels added to the Backend interface later, runs the reference code, so the
 // native backend is always complete and always agrees with the spec up to float32 rounding.
 
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { AdamStepParams, Backend, BinaryOp, Conv2dGeometry, MatmulParams, ReduceOp, UnaryOp, View, Window2d } from "../backend.js";
+import type { AdamStepParams, Backend, BinaryOp, Conv2dGeometry, MatmulParams, ReduceOp, SgdStepParams, UnaryOp, View, Window2d } from "../backend.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { referenceBackend } from "../reference/index.js";
 import { collapse } from "../reference/strided.js";
-import { adamScalars, adamStep } from "../reference/optim.js";
+import { adamScalars, adamStep, sgdStep } from "../reference/optim.js";
 
 /** What the compiled addon (build/Release/axon_native.node) exports; see native/addon.cc. */
 export interface NativeAddon {
@@ -48,6 +49,8 @@ export interface NativeAddon {
   adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq: Float32Array | null,
     beta1: number, beta2: number, eps: number, weightDecay: number, stepSize: number, bias2Sqrt: number, decay: number,
     decoupled: boolean, maximize: boolean): void;
+  sgdStep(param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null, lr: number, momentum: number,
+    dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, first: boolean): void;
   /** glibc's mallopt(M_MMAP_THRESHOLD) and mallopt(M_TRIM_THRESHOLD); false where not glibc. See native/addon.cc. */
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
   setNumThreads(n: number): void;
@@ -277,6 +280,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       }
       const { stepSize, bias2Sqrt, decay } = adamScalars(p);
       addon.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, p.beta1, p.beta2, p.eps, p.weightDecay, stepSize, bias2Sqrt, decay, p.decoupled, p.maximize);
+    },
+
+    sgdStep(param: TypedArray, grad: TypedArray, momentumBuffer: TypedArray | null, p: SgdStepParams): void {
+      if (!isF32(param) || !isF32(grad) || (momentumBuffer !== null && !isF32(momentumBuffer))) return sgdStep(param, grad, momentumBuffer, p);
+      addon.sgdStep(param, grad, momentumBuffer, p.lr, p.momentum, p.dampening, p.weightDecay, p.nesterov, p.maximize, p.first);
     },
   };
 }

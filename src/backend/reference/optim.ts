@@ -1,8 +1,8 @@
-// Fused optimizer updates: the definition that faster backends' kernels (native/kernels_impl.h adam_loop) match.
-// Each is the per-element loop of its optimizer's documented update (see src/optim/adam.ts and adamw.ts), written
-// once here so that Adam and AdamW, on every backend, run the same arithmetic.
+// Fused optimizer updates: the definition that faster backends' kernels (native/kernels_impl.h adam_loop, sgd_loop)
+// match. Each is the per-element loop of its optimizer's documented update (see src/optim/adam.ts, adamw.ts and
+// sgd.ts), written once here so that every backend runs the same arithmetic.
 
-import type { AdamStepParams } from "../backend.js";
+import type { AdamStepParams, SgdStepParams } from "../backend.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 
 /**
@@ -36,4 +36,23 @@ export function adamStep(
 /** The scalars adamStep derives from p, for kernels that take them precomputed (computed as adamStep does). */
 export function adamScalars(p: AdamStepParams): { stepSize: number; bias2Sqrt: number; decay: number } {
   return { stepSize: p.lr / (1 - p.beta1 ** p.step), bias2Sqrt: Math.sqrt(1 - p.beta2 ** p.step), decay: 1 - p.lr * p.weightDecay };
+}
+
+/**
+ * One SGD step, in place (torch.optim.SGD's documented update):
+ *   g <- ±grad + λ θ;   with momentum μ:  b <- g on the first step, else μ b + (1 − τ) g;  g <- g + μ b (Nesterov) or b
+ *   θ <- θ − lr g
+ * Arithmetic in float64; b and θ are stored (and b read back) at their arrays' precision.
+ */
+export function sgdStep(theta: TypedArray, grad: TypedArray, b: TypedArray | null, p: SgdStepParams): void {
+  const { lr, momentum: mu, dampening, weightDecay: wd, nesterov, maximize, first } = p;
+  for (let i = 0; i < theta.length; i++) {
+    let g = maximize ? -grad[i] : grad[i];
+    if (wd !== 0) g = g + wd * theta[i];
+    if (b !== null) {
+      b[i] = first ? g : mu * b[i] + (1 - dampening) * g;
+      g = nesterov ? g + mu * b[i] : b[i];
+    }
+    theta[i] = theta[i] - lr * g;
+  }
 }
