@@ -845,6 +845,59 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// rmspropStep(theta, grad, squareAvg, gradAvg | null, buf | null, lr, alpha, eps, weightDecay, momentum, maximize):
+// one RMSprop step in place (see RmspropArgs in kernels.h).
+Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 theta, grad, v, gavg, buf;
+  if (info.Length() < 11 || !get_f32(info, 0, "param", &theta) || !get_f32(info, 1, "grad", &grad) ||
+      !get_f32(info, 2, "squareAvg", &v) || (!info[3].IsNull() && !get_f32(info, 3, "gradAvg", &gavg)) ||
+      (!info[4].IsNull() && !get_f32(info, 4, "momentumBuffer", &buf))) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: rmspropStep expects 11 arguments");
+    return env.Undefined();
+  }
+  const int64_t n = theta.length;
+  if (grad.length < n || v.length < n || (gavg.data && gavg.length < n) || (buf.data && buf.length < n))
+    return throw_range(env, "axon native: rmspropStep gradient or state is shorter than the parameter"), env.Undefined();
+  RmspropArgs a;
+  a.lr = get_double(info, 5);
+  a.alpha = get_double(info, 6);
+  a.eps = get_double(info, 7);
+  a.weightDecay = get_double(info, 8);
+  a.momentum = get_double(info, 9);
+  a.maximize = info[10].ToBoolean();
+  const Kernels* K = g_kernels;
+  parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t b, int64_t e) {
+    K->rmsprop(a, theta.data + b, grad.data + b, v.data + b, gavg.data ? gavg.data + b : nullptr,
+               buf.data ? buf.data + b : nullptr, static_cast<size_t>(e - b));
+  });
+  return env.Undefined();
+}
+
+// adagradStep(theta, grad, sum, clr, eps, weightDecay, maximize): one Adagrad step in place (see AdagradArgs).
+Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 theta, grad, sum;
+  if (info.Length() < 7 || !get_f32(info, 0, "param", &theta) || !get_f32(info, 1, "grad", &grad) ||
+      !get_f32(info, 2, "sum", &sum)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: adagradStep expects 7 arguments");
+    return env.Undefined();
+  }
+  const int64_t n = theta.length;
+  if (grad.length < n || sum.length < n)
+    return throw_range(env, "axon native: adagradStep gradient or sum is shorter than the parameter"), env.Undefined();
+  AdagradArgs a;
+  a.clr = get_double(info, 3);
+  a.eps = get_double(info, 4);
+  a.weightDecay = get_double(info, 5);
+  a.maximize = info[6].ToBoolean();
+  const Kernels* K = g_kernels;
+  parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t b, int64_t e) {
+    K->adagrad(a, theta.data + b, grad.data + b, sum.data + b, static_cast<size_t>(e - b));
+  });
+  return env.Undefined();
+}
+
 // ---- configuration ------------------------------------------------------------------------------------------
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -904,6 +957,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scatterAddRows", Napi::Function::New(env, ScatterAddRows, "scatterAddRows"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("sgdStep", Napi::Function::New(env, SgdStep, "sgdStep"));
+  exports.Set("rmspropStep", Napi::Function::New(env, RmspropStep, "rmspropStep"));
+  exports.Set("adagradStep", Napi::Function::New(env, AdagradStep, "adagradStep"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));

@@ -36,6 +36,16 @@ struct SgdArgs {
   bool nesterov, maximize, first;
 };
 
+// RMSprop's and Adagrad's scalars (Backend.rmspropStep, adagradStep): float64 arithmetic as the reference's, bit for bit.
+struct RmspropArgs {
+  double lr, alpha, eps, weightDecay, momentum;
+  bool maximize;
+};
+struct AdagradArgs {
+  double clr, eps, weightDecay;
+  bool maximize;
+};
+
 struct Kernels {
   const char* name;
   // GEMM micro-kernel geometry: C tiles of mr x nr, A packed as [kc][mr] panels, B as [kc][nr] panels.
@@ -58,6 +68,9 @@ struct Kernels {
   void (*adam)(const AdamArgs& a, float* theta, const float* grad, float* m, float* v, float* vmax, size_t n);
   // One SGD step over n elements (see SgdArgs); buf (the momentum buffer) is null without momentum.
   void (*sgd)(const SgdArgs& a, float* theta, const float* grad, float* buf, size_t n);
+  // One RMSprop step (gavg only when centered, buf only with momentum) and one Adagrad step over n elements.
+  void (*rmsprop)(const RmspropArgs& a, float* theta, const float* grad, float* v, float* gavg, float* buf, size_t n);
+  void (*adagrad)(const AdagradArgs& a, float* theta, const float* grad, float* sum, size_t n);
   // GEMM packing from rows that run along k: dst[l*w + r] = src[r*ld + l] for r < rows, l < kc, and zero for
   // rows <= r < w. That is an A panel of a row-major A, or a B panel of a B stored transposed ([n, k]).
   void (*gemm_pack_t)(const float* src, long ld, long rows, long kc, long w, float* dst);

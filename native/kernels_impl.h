@@ -730,12 +730,60 @@ static void sgd(const SgdArgs& a, float* theta, const float* grad, float* buf, s
   else sgd_loop<false>(a, theta, grad, buf, n);
 }
 
+template <bool Centered, bool Momentum>
+static void rmsprop_loop(const RmspropArgs& a, float* __restrict theta, const float* __restrict grad, float* __restrict v,
+                         float* __restrict gavg, float* __restrict buf, size_t n) {
+  const double lr = a.lr, alpha = a.alpha, keep = 1.0 - a.alpha, eps = a.eps, wd = a.weightDecay, mu = a.momentum;
+  const double sign = a.maximize ? -1.0 : 1.0;
+  for (size_t i = 0; i < n; i++) {
+    double g = sign * static_cast<double>(grad[i]);
+    const double th = static_cast<double>(theta[i]);
+    if (wd != 0.0) g = g + wd * th;
+    const float vi = static_cast<float>(alpha * static_cast<double>(v[i]) + keep * g * g);
+    v[i] = vi;
+    double vt = vi;
+    if (Centered) {
+      const float ga = static_cast<float>(alpha * static_cast<double>(gavg[i]) + keep * g);
+      gavg[i] = ga;
+      vt = static_cast<double>(vi) - static_cast<double>(ga) * static_cast<double>(ga);
+    }
+    const double denom = std::sqrt(vt) + eps;
+    if (Momentum) {
+      const float b = static_cast<float>(mu * static_cast<double>(buf[i]) + g / denom);
+      buf[i] = b;
+      theta[i] = static_cast<float>(th - lr * static_cast<double>(b));
+    } else {
+      theta[i] = static_cast<float>(th - lr * (g / denom));
+    }
+  }
+}
+
+static void rmsprop(const RmspropArgs& a, float* theta, const float* grad, float* v, float* gavg, float* buf, size_t n) {
+  if (gavg && buf) rmsprop_loop<true, true>(a, theta, grad, v, gavg, buf, n);
+  else if (gavg) rmsprop_loop<true, false>(a, theta, grad, v, gavg, buf, n);
+  else if (buf) rmsprop_loop<false, true>(a, theta, grad, v, gavg, buf, n);
+  else rmsprop_loop<false, false>(a, theta, grad, v, gavg, buf, n);
+}
+
+static void adagrad(const AdagradArgs& a, float* __restrict theta, const float* __restrict grad, float* __restrict sum, size_t n) {
+  const double clr = a.clr, eps = a.eps, wd = a.weightDecay, sign = a.maximize ? -1.0 : 1.0;
+  for (size_t i = 0; i < n; i++) {
+    double g = sign * static_cast<double>(grad[i]);
+    const double th = static_cast<double>(theta[i]);
+    if (wd != 0.0) g = g + wd * th;
+    const float s = static_cast<float>(static_cast<double>(sum[i]) + g * g);
+    sum[i] = s;
+    theta[i] = static_cast<float>(th - clr * (g / (std::sqrt(static_cast<double>(s)) + eps)));
+  }
+}
+
 }  // namespace AXON_NS
 
 const Kernels* AXON_KERNELS_FN() {
   static const Kernels k = {AXON_ISA_NAME, AXON_NS::MR, AXON_NS::NR, AXON_NS::gemm_micro,
                             AXON_NS::unary, AXON_NS::binary, AXON_NS::compare, AXON_NS::reduce,
-                            AXON_NS::gemm_small, AXON_NS::adam, AXON_NS::sgd, AXON_NS::gemm_pack_t,
+                            AXON_NS::gemm_small, AXON_NS::adam, AXON_NS::sgd, AXON_NS::rmsprop, AXON_NS::adagrad,
+                            AXON_NS::gemm_pack_t,
                             AXON_NS::max_pool_2x2};
   return &k;
 }

@@ -8,7 +8,7 @@
 //   - im2col, col2im (same summation order), maxPool2d and scatterAdd must match bit for bit;
 //   - conv2d and its gradients are GEMMs: within float32 rounding of the terms' absolute sum, as matmul;
 //   - adamStep computes in float32 as PyTorch does (the reference in float64): within a few float32 ulps;
-//   - sgdStep computes in float64 as the reference does: bit for bit;
+//   - sgdStep, rmspropStep and adagradStep compute in float64 as the reference does: bit for bit;
 //   - softmax and log-softmax: float64 in both, exp and log from different libraries: within a few ulps.
 // Skipped, with the reason, only when the addon is not built (Axon then runs on the reference backend).
 
@@ -16,7 +16,7 @@ import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as ax from "../src/index.js";
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View, Window2d } from "../src/index.js";
-import type { AdamStepParams, SgdStepParams } from "../src/backend/backend.js";
+import type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParams } from "../src/backend/backend.js";
 import { referenceBackend } from "../src/backend/reference/index.js";
 import { createNativeBackend, loadNativeAddon, NATIVE_OPS, type NativeAddon } from "../src/backend/native/index.js";
 
@@ -132,6 +132,9 @@ if ("error" in loaded) {
       assert.throws(() => addon.adamStep(f(4), f(4), f(4), f(4), f(2), 0.9, 0.999, 1e-8, 0, 1e-3, 1, 1, false, false), RangeError);
       assert.throws(() => addon.sgdStep(f(4), f(3), null, 0.1, 0, 0, 0, false, false, true), RangeError);
       assert.throws(() => addon.sgdStep(f(4), f(4), f(3), 0.1, 0.9, 0, 0, false, false, true), RangeError);
+      assert.throws(() => addon.rmspropStep(f(4), f(4), f(3), null, null, 0.01, 0.99, 1e-8, 0, 0, false), RangeError);
+      assert.throws(() => addon.rmspropStep(f(4), f(4), f(4), f(2), null, 0.01, 0.99, 1e-8, 0, 0, false), RangeError);
+      assert.throws(() => addon.adagradStep(f(4), f(4), f(3), 0.01, 1e-10, 0, false), RangeError);
     });
     test("conv2d, conv2dBackward", () => {
       const w = [2, 2, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4]; // x 64 elements; weight 3 x 2 x 3 x 3 = 54; out 96
@@ -551,6 +554,39 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
         const ctx = `sgdStep n ${n} ${JSON.stringify({ momentum, dampening, nesterov, weightDecay, maximize })}`;
         assertClose(tn, theta, 0, 0, `${ctx} param`);
         if (b) assertClose(bn!, b, 0, 0, `${ctx} momentum buffer`);
+      }
+    }
+  });
+
+  test("rmspropStep and adagradStep match the reference bit for bit: centered, momentum, weight decay, maximize, 5 steps", () => {
+    use();
+    for (const n of [1, 7, 100, 70001]) {
+      for (const [centered, momentum, weightDecay, maximize] of [[false, 0, 0, false], [true, 0, 0.01, false], [false, 0.9, 0, true], [true, 0.5, 0.001, false]] as const) {
+        const theta = randomArray(n), tn = theta.slice();
+        const state = () => [new Float32Array(n), centered ? new Float32Array(n) : null, momentum ? new Float32Array(n) : null] as const;
+        const [v, ga, b] = state(), [vn, gan, bn] = state();
+        for (let step = 1; step <= 5; step++) {
+          const grad = randomArray(n);
+          const p: RmspropStepParams = { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay, momentum, maximize };
+          referenceBackend.rmspropStep!(theta, grad, v, ga, b, p);
+          native.rmspropStep!(tn, grad, vn, gan, bn, p);
+        }
+        const ctx = `rmspropStep n ${n} ${JSON.stringify({ centered, momentum, weightDecay, maximize })}`;
+        assertClose(tn, theta, 0, 0, `${ctx} param`);
+        assertClose(vn, v, 0, 0, `${ctx} squareAvg`);
+        if (ga) assertClose(gan!, ga, 0, 0, `${ctx} gradAvg`);
+        if (b) assertClose(bn!, b, 0, 0, `${ctx} momentum buffer`);
+      }
+      for (const [weightDecay, maximize] of [[0, false], [0.01, true]] as const) {
+        const theta = randomArray(n), tn = theta.slice(), s = new Float32Array(n).fill(0.1), sn = s.slice();
+        for (let step = 1; step <= 5; step++) {
+          const grad = randomArray(n);
+          const p: AdagradStepParams = { clr: 0.01 / (1 + (step - 1) * 0.001), eps: 1e-10, weightDecay, maximize };
+          referenceBackend.adagradStep!(theta, grad, s, p);
+          native.adagradStep!(tn, grad, sn, p);
+        }
+        assertClose(tn, theta, 0, 0, `adagradStep n ${n} param`);
+        assertClose(sn, s, 0, 0, `adagradStep n ${n} sum`);
       }
     }
   });

@@ -93,6 +93,25 @@ export interface SgdStepParams {
   first: boolean;
 }
 
+/** The scalars of one RMSprop step (torch.optim.RMSprop); see Backend.rmspropStep. */
+export interface RmspropStepParams {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  maximize: boolean;
+}
+
+/** The scalars of one Adagrad step (torch.optim.Adagrad); see Backend.adagradStep. */
+export interface AdagradStepParams {
+  /** The step's learning rate, lr / (1 + (t - 1) * lrDecay). */
+  clr: number;
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
 /** The scalars of one Adam or AdamW step (torch.optim.Adam / AdamW); see Backend.adamStep. */
 export interface AdamStepParams {
   lr: number;
@@ -186,4 +205,9 @@ export interface Backend {
   /** One SGD step, in place, over equal-length param and grad (and the momentum buffer, null without momentum),
    *  with the arithmetic of src/backend/reference/optim.ts's sgdStep (the definition). */
   sgdStep?(param: TypedArray, grad: TypedArray, momentumBuffer: TypedArray | null, p: SgdStepParams): void;
+  /** One RMSprop step, in place: gradAvg only when centered, momentumBuffer only with momentum > 0. The reference
+   *  (src/backend/reference/optim.ts) is the definition. */
+  rmspropStep?(param: TypedArray, grad: TypedArray, squareAvg: TypedArray, gradAvg: TypedArray | null, momentumBuffer: TypedArray | null, p: RmspropStepParams): void;
+  /** One Adagrad step, in place, over param, grad and the running sum of squares. */
+  adagradStep?(param: TypedArray, grad: TypedArray, sum: TypedArray, p: AdagradStepParams): void;
 }

@@ -8,8 +8,12 @@
 //   if λ ≠ 0:  g_t <- g_t + λ θ_{t-1}                   (weightDecay)
 //   s_t <- s_{t-1} + g_t²                               (s_0 = initialAccumulatorValue)
 //   θ_t <- θ_{t-1} − γ̃ g_t / (sqrt(s_t) + ε)
+//
+// The loop itself is a backend kernel (Backend.adagradStep; its definition is src/backend/reference/optim.ts).
 
 import type { Tensor } from "../tensor/tensor.js";
+import { getBackend } from "../backend/registry.js";
+import { adagradStep } from "../backend/reference/optim.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { Optimizer, checkBoolean, checkNumber, type OptimizerOptions, type ParamGroup, type ParamGroupInput, type Params } from "./optimizer.js";
 
@@ -59,16 +63,11 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   protected updateGroup(group: ParamGroup<AdagradOptions>): void {
     const { lr, lrDecay, weightDecay: wd, eps, maximize } = group;
     const init = (p: Tensor) => Adagrad.initState(p, group.initialAccumulatorValue);
+    const kernel = getBackend().adagradStep ?? adagradStep;
     this.forEachParam<AdagradState>(group, init, (theta, grad, state) => {
       const t = ++state.step;
       const clr = lr / (1 + (t - 1) * lrDecay);
-      const s = state.sum.data;
-      for (let i = 0; i < theta.length; i++) {
-        let g = maximize ? -grad[i] : grad[i];
-        if (wd !== 0) g = g + wd * theta[i];
-        s[i] = s[i] + g * g;
-        theta[i] = theta[i] - clr * (g / (Math.sqrt(s[i]) + eps));
-      }
+      kernel(theta, grad, state.sum.data, { clr, eps, weightDecay: wd, maximize });
     });
   }
 }

@@ -15,8 +15,12 @@
 //       θ_t <- θ_{t-1} − γ b_t
 //   else:
 //       θ_t <- θ_{t-1} − γ g_t / (sqrt(ṽ_t) + ε)
+//
+// The loop itself is a backend kernel (Backend.rmspropStep; its definition is src/backend/reference/optim.ts).
 
 import type { Tensor } from "../tensor/tensor.js";
+import { getBackend } from "../backend/registry.js";
+import { rmspropStep } from "../backend/reference/optim.js";
 import { Optimizer, checkBoolean, checkNumber, type OptimizerOptions, type ParamGroup, type Params } from "./optimizer.js";
 
 export interface RMSpropOptions extends OptimizerOptions {
@@ -57,31 +61,15 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   protected updateGroup(group: ParamGroup<RMSpropOptions>): void {
     const { lr, alpha, eps, weightDecay: wd, momentum: mu, centered, maximize } = group;
     const init = (p: Tensor): RMSpropState => ({ step: 0, squareAvg: p.zerosLike() });
+    const kernel = getBackend().rmspropStep ?? rmspropStep;
     this.forEachParam<RMSpropState>(group, init, (theta, grad, state, p) => {
       state.step += 1;
       // A group's momentum or centered option may be switched on later: the buffer starts at zero then.
       if (mu > 0 && state.momentumBuffer === undefined) state.momentumBuffer = p.zerosLike();
       if (centered && state.gradAvg === undefined) state.gradAvg = p.zerosLike();
-      const v = state.squareAvg.data;
       const b = mu > 0 ? state.momentumBuffer!.data : null;
       const gAve = centered ? state.gradAvg!.data : null;
-      for (let i = 0; i < theta.length; i++) {
-        let g = maximize ? -grad[i] : grad[i];
-        if (wd !== 0) g = g + wd * theta[i];
-        v[i] = alpha * v[i] + (1 - alpha) * g * g;
-        let vTilde = v[i];
-        if (gAve !== null) {
-          gAve[i] = alpha * gAve[i] + (1 - alpha) * g;
-          vTilde = v[i] - gAve[i] * gAve[i];
-        }
-        const denom = Math.sqrt(vTilde) + eps;
-        if (b !== null) {
-          b[i] = mu * b[i] + g / denom;
-          theta[i] = theta[i] - lr * b[i];
-        } else {
-          theta[i] = theta[i] - lr * (g / denom);
-        }
-      }
+      kernel(theta, grad, state.squareAvg.data, gAve, b, { lr, alpha, eps, weightDecay: wd, momentum: mu, maximize });
     });
   }
 }

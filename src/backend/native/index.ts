@@ -3,20 +3,23 @@
 //
 // The backend starts as a copy of the reference backend and overrides only the kernels the addon has (matmul,
 // unary, binary, where, copy, reduce, softmax, conv2d and its backward, im2col, col2im, maxPool2d and its
-// backward, scatterAdd along the last axis of a matrix, adamStep, sgdStep), and within those only the cases it
-// handles: float32 arrays, and views that collapse to [rows, n] with contiguous or broadcast rows (any strides for
-// copy).
+// backward, scatterAdd along the last axis of a matrix, and the optimizers' steps), and within those only the cases
+// it handles: float32 arrays, and views that collapse to [rows, n] with contiguous or broadcast rows (any strides
+// for copy).
 // Everything else, including kernels added to the Backend interface later, runs the reference code, so the
 // native backend is always complete and always agrees with the spec up to float32 rounding.
 
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { AdamStepParams, Backend, BinaryOp, Conv2dGeometry, MatmulParams, ReduceOp, SgdStepParams, UnaryOp, View, Window2d } from "../backend.js";
+import type {
+  AdagradStepParams, AdamStepParams, Backend, BinaryOp, Conv2dGeometry, MatmulParams, ReduceOp, RmspropStepParams, SgdStepParams,
+  UnaryOp, View, Window2d,
+} from "../backend.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { referenceBackend } from "../reference/index.js";
 import { collapse } from "../reference/strided.js";
-import { adamScalars, adamStep, sgdStep } from "../reference/optim.js";
+import { adagradStep, adamScalars, adamStep, rmspropStep, sgdStep } from "../reference/optim.js";
 
 /** What the compiled addon (build/Release/axon_native.node) exports; see native/addon.cc. */
 export interface NativeAddon {
@@ -51,6 +54,11 @@ export interface NativeAddon {
     decoupled: boolean, maximize: boolean): void;
   sgdStep(param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null, lr: number, momentum: number,
     dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, first: boolean): void;
+  rmspropStep(param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg: Float32Array | null,
+    momentumBuffer: Float32Array | null, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number,
+    maximize: boolean): void;
+  adagradStep(param: Float32Array, grad: Float32Array, sum: Float32Array, clr: number, eps: number, weightDecay: number,
+    maximize: boolean): void;
   /** glibc's mallopt(M_MMAP_THRESHOLD) and mallopt(M_TRIM_THRESHOLD); false where not glibc. See native/addon.cc. */
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
   setNumThreads(n: number): void;
@@ -285,6 +293,19 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     sgdStep(param: TypedArray, grad: TypedArray, momentumBuffer: TypedArray | null, p: SgdStepParams): void {
       if (!isF32(param) || !isF32(grad) || (momentumBuffer !== null && !isF32(momentumBuffer))) return sgdStep(param, grad, momentumBuffer, p);
       addon.sgdStep(param, grad, momentumBuffer, p.lr, p.momentum, p.dampening, p.weightDecay, p.nesterov, p.maximize, p.first);
+    },
+
+    rmspropStep(param: TypedArray, grad: TypedArray, squareAvg: TypedArray, gradAvg: TypedArray | null, momentumBuffer: TypedArray | null, p: RmspropStepParams): void {
+      const f32OrNull = (a: TypedArray | null): a is Float32Array | null => a === null || isF32(a);
+      if (!isF32(param) || !isF32(grad) || !isF32(squareAvg) || !f32OrNull(gradAvg) || !f32OrNull(momentumBuffer)) {
+        return rmspropStep(param, grad, squareAvg, gradAvg, momentumBuffer, p);
+      }
+      addon.rmspropStep(param, grad, squareAvg, gradAvg, momentumBuffer, p.lr, p.alpha, p.eps, p.weightDecay, p.momentum, p.maximize);
+    },
+
+    adagradStep(param: TypedArray, grad: TypedArray, sum: TypedArray, p: AdagradStepParams): void {
+      if (!isF32(param) || !isF32(grad) || !isF32(sum)) return adagradStep(param, grad, sum, p);
+      addon.adagradStep(param, grad, sum, p.clr, p.eps, p.weightDecay, p.maximize);
     },
   };
 }

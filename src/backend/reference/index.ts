@@ -7,11 +7,11 @@ import { argReduce, reduce } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { col2im, conv2d, conv2dBackward, im2col, maxPool2d, maxPool2dBackward } from "./conv.js";
-import { adamStep, sgdStep } from "./optim.js";
+import { adagradStep, adamStep, rmspropStep, sgdStep } from "./optim.js";
 import { softmax } from "./softmax.js";
 
 export const referenceBackend: Backend = {
   name: "reference",
   copy, scatterInto, unary, binary, where, reduce, argReduce, softmax, matmul, indexSelect, indexAdd, gather, scatterAdd,
-  conv2d, conv2dBackward, im2col, col2im, maxPool2d, maxPool2dBackward, adamStep, sgdStep,
+  conv2d, conv2dBackward, im2col, col2im, maxPool2d, maxPool2dBackward, adamStep, sgdStep, rmspropStep, adagradStep,
 };

@@ -1,8 +1,8 @@
-// Fused optimizer updates: the definition that faster backends' kernels (native/kernels_impl.h adam_loop, sgd_loop)
-// match. Each is the per-element loop of its optimizer's documented update (see src/optim/adam.ts, adamw.ts and
-// sgd.ts), written once here so that every backend runs the same arithmetic.
+// Fused optimizer updates: the definition that faster backends' kernels (native/kernels_impl.h adam_loop, sgd_loop,
+// rmsprop_loop, adagrad_loop) match. Each is the per-element loop of its optimizer's documented update (see src/optim/adam.ts, adamw.ts,
+// sgd.ts, rmsprop.ts and adagrad.ts), written once here so that every backend runs the same arithmetic.
 
-import type { AdamStepParams, SgdStepParams } from "../backend.js";
+import type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParams } from "../backend.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 
 /**
@@ -54,5 +54,48 @@ export function sgdStep(theta: TypedArray, grad: TypedArray, b: TypedArray | nul
       g = nesterov ? g + mu * b[i] : b[i];
     }
     theta[i] = theta[i] - lr * g;
+  }
+}
+
+/**
+ * One RMSprop step, in place (torch.optim.RMSprop's documented update); centered when gAve is given, with momentum
+ * when b is:
+ *   g <- ±grad + λ θ;   v <- α v + (1 − α) g²;   ṽ <- v, or v − gAve² with gAve <- α gAve + (1 − α) g
+ *   b <- μ b + g / (sqrt(ṽ) + ε), θ <- θ − lr b;   or without momentum θ <- θ − lr g / (sqrt(ṽ) + ε)
+ * Arithmetic in float64; the state and θ are stored (and the state read back) at their arrays' precision.
+ */
+export function rmspropStep(theta: TypedArray, grad: TypedArray, v: TypedArray, gAve: TypedArray | null, b: TypedArray | null, p: RmspropStepParams): void {
+  const { lr, alpha, eps, weightDecay: wd, momentum: mu, maximize } = p;
+  for (let i = 0; i < theta.length; i++) {
+    let g = maximize ? -grad[i] : grad[i];
+    if (wd !== 0) g = g + wd * theta[i];
+    v[i] = alpha * v[i] + (1 - alpha) * g * g;
+    let vTilde = v[i];
+    if (gAve !== null) {
+      gAve[i] = alpha * gAve[i] + (1 - alpha) * g;
+      vTilde = v[i] - gAve[i] * gAve[i];
+    }
+    const denom = Math.sqrt(vTilde) + eps;
+    if (b !== null) {
+      b[i] = mu * b[i] + g / denom;
+      theta[i] = theta[i] - lr * b[i];
+    } else {
+      theta[i] = theta[i] - lr * (g / denom);
+    }
+  }
+}
+
+/**
+ * One Adagrad step, in place (torch.optim.Adagrad's documented update):
+ *   g <- ±grad + λ θ;   s <- s + g²;   θ <- θ − clr g / (sqrt(s) + ε)
+ * Arithmetic in float64; s and θ are stored (and s read back) at their arrays' precision.
+ */
+export function adagradStep(theta: TypedArray, grad: TypedArray, s: TypedArray, p: AdagradStepParams): void {
+  const { clr, eps, weightDecay: wd, maximize } = p;
+  for (let i = 0; i < theta.length; i++) {
+    let g = maximize ? -grad[i] : grad[i];
+    if (wd !== 0) g = g + wd * theta[i];
+    s[i] = s[i] + g * g;
+    theta[i] = theta[i] - clr * (g / (Math.sqrt(s[i]) + eps));
   }
 }
