@@ -19,8 +19,8 @@ enum CompareCode : int { C_EQ = 0, C_NE, C_LT, C_LE, C_GT, C_GE, C_COUNT };
 enum ReduceCode : int { R_SUM = 0, R_MAX, R_MIN, R_COUNT };
 
 // Adam's scalars for one step, computed once in JavaScript exactly as src/backend/reference/optim.ts computes them.
-// The kernel does the reference's float64 arithmetic in the same order, storing float32 where it stores to a
-// Float32Array, so the two agree bit for bit (binding.gyp turns off FMA contraction, which would round differently).
+// The kernel computes in float32, as PyTorch does for float32 parameters (see adam_loop): within a few float32 ulps
+// of the reference's float64 arithmetic.
 struct AdamArgs {
   double beta1, beta2, eps, weightDecay;
   double stepSize;   // lr / (1 - beta1^t)
