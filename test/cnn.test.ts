@@ -85,3 +85,29 @@ test("a few Adam steps lower a cnn's loss on a small batch", () => {
     assert.ok(losses[losses.length - 1] < 0.7 * losses[0], `${arch}: loss should fall, got ${losses.map((l) => l.toFixed(3)).join(" ")}`);
   }
 });
+
+test("one seed reproduces a CNN's training bit for bit (the convolution's threaded gradient sums included)", () => {
+  // Big enough that the native convolution splits the batch across threads and sums weight gradients in chunks.
+  const run = () => {
+    ax.manualSeed(5);
+    const model = new ax.nn.Sequential(
+      new ax.nn.Conv2d(4, 16, 3, { padding: 1 }), new ax.nn.ReLU(), new ax.nn.MaxPool2d(2),
+      new ax.nn.Flatten(), new ax.nn.Linear(16 * 8 * 8, 3),
+    );
+    const opt = new ax.optim.Adam(model.parameters(), { lr: 1e-2 });
+    const x = ax.randn([16, 4, 16, 16]), y = ax.randint(0, 3, [16]);
+    const losses: number[] = [];
+    for (let step = 0; step < 4; step++) {
+      opt.zeroGrad();
+      const loss = ax.nn.functional.crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      losses.push(loss.item());
+    }
+    return [...losses, ...model.parameters().flatMap((p) => [...p.toTypedArray()])];
+  };
+  const first = run();
+  assert.ok(first.slice(0, 4).every(Number.isFinite));
+  assert.ok(first[3] < first[0], `the loss falls: ${first.slice(0, 4).join(", ")}`);
+  assert.deepEqual(run(), first);
+});
