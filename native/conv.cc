@@ -39,13 +39,26 @@ thread_local Scratch colsBuf, colsGradBuf;
 // The usual padded "same" convolution is this case; it turns oh short row copies per tap into one long one.
 bool row_aligned(const Window& g) { return g.sh == 1 && g.sw == 1 && g.ow == g.width; }
 
-// For tap (i, j): the output rows [r0, r1) and columns [lo, hi) that read inside the plane, and delta.
+// For tap (i, j) of a row-aligned window: the output rows [r0, r1) and columns [lo, hi) that read inside the plane,
+// delta, and the run [a, b) of the tap's block from (r0, lo) to (r1 - 1, hi - 1), whose ends read inside the plane.
 struct Tap {
-  int64_t r0, r1, lo, hi, delta;
+  int64_t r0, r1, lo, hi, delta, a, b;
   Tap(const Window& g, int64_t i, int64_t j) {
     valid_range(i * g.dh - g.ph, g.sh, g.height, g.oh, &r0, &r1);
     valid_range(j * g.dw - g.pw, g.sw, g.width, g.ow, &lo, &hi);
     delta = (i * g.dh - g.ph) * g.width + (j * g.dw - g.pw);
+    a = r0 * g.ow + lo;
+    b = (r1 - 1) * g.ow + hi;
+  }
+  bool empty() const { return r0 >= r1 || lo >= hi; }
+  // Zeroes the entries of a tap's block, inside the run, whose input column is off the row's edge (the run would
+  // read them from, or add them into, a neighbouring row).
+  void zero_wrapped(float* block, int64_t W) const {
+    for (int64_t r = r0; r < r1; r++) {
+      float* row = block + r * W;
+      for (int64_t ow = 0; ow < lo; ow++) row[ow] = 0.0f;
+      for (int64_t ow = hi; ow < W; ow++) row[ow] = 0.0f;
+    }
   }
 };
 
@@ -59,22 +72,14 @@ void im2col_image(const float* x, const Window& g, float* cols) {
       for (int64_t j = 0; j < g.kw; j++, o += P) {
         if (row_aligned(g)) {
           const Tap t(g, i, j);
-          const int64_t W = g.ow;
-          if (t.r0 >= t.r1 || t.lo >= t.hi) {
+          if (t.empty()) {
             std::memset(o, 0, P * sizeof(float));
             continue;
           }
-          // One run from (r0, lo) to (r1 - 1, hi - 1): its ends read inside the plane; in between, the columns
-          // outside [lo, hi) read a neighbouring row and are zeroed after.
-          const int64_t a = t.r0 * W + t.lo, b = (t.r1 - 1) * W + t.hi;
-          std::memset(o, 0, a * sizeof(float));
-          std::memcpy(o + a, base + a + t.delta, (b - a) * sizeof(float));
-          std::memset(o + b, 0, (P - b) * sizeof(float));
-          for (int64_t r = t.r0; r < t.r1; r++) {
-            float* row = o + r * W;
-            for (int64_t ow = 0; ow < t.lo; ow++) row[ow] = 0.0f;
-            for (int64_t ow = t.hi; ow < W; ow++) row[ow] = 0.0f;
-          }
+          std::memset(o, 0, t.a * sizeof(float));
+          std::memcpy(o + t.a, base + t.a + t.delta, (t.b - t.a) * sizeof(float));
+          std::memset(o + t.b, 0, (P - t.b) * sizeof(float));
+          t.zero_wrapped(o, g.ow);
           continue;
         }
         const int64_t shiftW = j * g.dw - g.pw;
@@ -110,17 +115,11 @@ void col2im_image(float* cols, const Window& g, float* x) {
       for (int64_t j = 0; j < g.kw; j++, o += P) {
         if (row_aligned(g)) {
           const Tap t(g, i, j);
-          const int64_t W = g.ow;
-          if (t.r0 >= t.r1 || t.lo >= t.hi) continue;
-          for (int64_t r = t.r0; r < t.r1; r++) {
-            float* row = o + r * W;
-            for (int64_t ow = 0; ow < t.lo; ow++) row[ow] = 0.0f;
-            for (int64_t ow = t.hi; ow < W; ow++) row[ow] = 0.0f;
-          }
-          const int64_t a = t.r0 * W + t.lo, b = (t.r1 - 1) * W + t.hi;
+          if (t.empty()) continue;
+          t.zero_wrapped(o, g.ow);
           float* __restrict dst = base + t.delta;
           const float* __restrict src = o;
-          for (int64_t p = a; p < b; p++) dst[p] += src[p];
+          for (int64_t p = t.a; p < t.b; p++) dst[p] += src[p];
           continue;
         }
         const int64_t shiftW = j * g.dw - g.pw;

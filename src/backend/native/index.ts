@@ -114,6 +114,7 @@ export function loadNativeAddon(): { addon: NativeAddon } | { error: string } {
 
 const isF32 = (x: TypedArray): x is Float32Array => x instanceof Float32Array;
 const isU8 = (x: TypedArray): x is Uint8Array => x instanceof Uint8Array;
+const isF32OrNull = (x: TypedArray | null): x is Float32Array | null => x === null || isF32(x);
 
 /**
  * Collapses `shape` (merging dimensions laid out alike in every view) to at most [rows, n]; null when more
@@ -233,20 +234,19 @@ export function createNativeBackend(addon: NativeAddon): Backend {
 
     matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulParams): void {
       const bias = p.bias ?? null;
-      if (!isF32(a) || !isF32(b) || !isF32(out) || (bias !== null && !isF32(bias))) return ref.matmul(a, b, out, p);
+      if (!isF32(a) || !isF32(b) || !isF32(out) || !isF32OrNull(bias)) return ref.matmul(a, b, out, p);
       addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride, bias);
     },
 
     conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void {
       const win = windowArgs(g);
-      if (!win || !isF32(x) || !isF32(w) || !isF32(out) || (bias !== null && !isF32(bias))) return ref.conv2d(x, w, bias, g, out);
+      if (!win || !isF32(x) || !isF32(w) || !isF32(out) || !isF32OrNull(bias)) return ref.conv2d(x, w, bias, g, out);
       addon.conv2d(x, w, bias, out, g.groups, g.outChannels, ...win);
     },
 
     conv2dBackward(x: TypedArray | null, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void {
       const win = windowArgs(g);
-      const f32OrNull = (a: TypedArray | null): a is Float32Array | null => a === null || isF32(a);
-      if (!win || !f32OrNull(x) || !isF32(w) || !isF32(gy) || !f32OrNull(gx) || !f32OrNull(gw) || !f32OrNull(gb)) {
+      if (!win || !isF32OrNull(x) || !isF32(w) || !isF32(gy) || !isF32OrNull(gx) || !isF32OrNull(gw) || !isF32OrNull(gb)) {
         return ref.conv2dBackward(x, w, gy, g, gx, gw, gb);
       }
       addon.conv2dBackward(x, w, gy, gx, gw, gb, g.groups, g.outChannels, ...win);
@@ -283,7 +283,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
 
     adamStep(param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, maxExpAvgSq: TypedArray | null, p: AdamStepParams): void {
-      if (!isF32(param) || !isF32(grad) || !isF32(expAvg) || !isF32(expAvgSq) || (maxExpAvgSq !== null && !isF32(maxExpAvgSq))) {
+      if (!isF32(param) || !isF32(grad) || !isF32(expAvg) || !isF32(expAvgSq) || !isF32OrNull(maxExpAvgSq)) {
         return adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, p);
       }
       const { stepSize, bias2Sqrt, decay } = adamScalars(p);
@@ -291,13 +291,12 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
 
     sgdStep(param: TypedArray, grad: TypedArray, momentumBuffer: TypedArray | null, p: SgdStepParams): void {
-      if (!isF32(param) || !isF32(grad) || (momentumBuffer !== null && !isF32(momentumBuffer))) return sgdStep(param, grad, momentumBuffer, p);
+      if (!isF32(param) || !isF32(grad) || !isF32OrNull(momentumBuffer)) return sgdStep(param, grad, momentumBuffer, p);
       addon.sgdStep(param, grad, momentumBuffer, p.lr, p.momentum, p.dampening, p.weightDecay, p.nesterov, p.maximize, p.first);
     },
 
     rmspropStep(param: TypedArray, grad: TypedArray, squareAvg: TypedArray, gradAvg: TypedArray | null, momentumBuffer: TypedArray | null, p: RmspropStepParams): void {
-      const f32OrNull = (a: TypedArray | null): a is Float32Array | null => a === null || isF32(a);
-      if (!isF32(param) || !isF32(grad) || !isF32(squareAvg) || !f32OrNull(gradAvg) || !f32OrNull(momentumBuffer)) {
+      if (!isF32(param) || !isF32(grad) || !isF32(squareAvg) || !isF32OrNull(gradAvg) || !isF32OrNull(momentumBuffer)) {
         return rmspropStep(param, grad, squareAvg, gradAvg, momentumBuffer, p);
       }
       addon.rmspropStep(param, grad, squareAvg, gradAvg, momentumBuffer, p.lr, p.alpha, p.eps, p.weightDecay, p.momentum, p.maximize);
