@@ -67,18 +67,33 @@ bool throw_range(Napi::Env env, const std::string& msg) {
   return false;
 }
 
+// Each helper makes one raw N-API call per argument. The node-addon-api forms they replaced made three to five
+// (a type test, then napi_get_typedarray_info twice through the wrapper's constructors), and the kernels called per
+// layer of a batch-1 forward spent more time parsing arguments than computing: a 14-argument matmul call cost
+// 0.9 us before it did any work.
 struct F32 {
   float* data = nullptr;
   int64_t length = 0;
 };
 
+// The typed array at argument i if it is one of type `want` (data and element count), else a TypeError.
+bool get_typed(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, const char* what, const char* type,
+               void** data, int64_t* length) {
+  napi_typedarray_type t;
+  size_t n = 0;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(info.Env(), info[i], &t, &n, &p, nullptr, nullptr) != napi_ok || t != want) {
+    return throw_type(info.Env(), std::string("axon native: ") + what + " must be a " + type);
+  }
+  *data = p;
+  *length = static_cast<int64_t>(n);
+  return true;
+}
+
 bool get_f32(const Napi::CallbackInfo& info, size_t i, const char* what, F32* out) {
-  Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    return throw_type(info.Env(), std::string("axon native: ") + what + " must be a Float32Array");
-  auto arr = v.As<Napi::Float32Array>();
-  out->data = arr.Data();
-  out->length = static_cast<int64_t>(arr.ElementLength());
+  void* p;
+  if (!get_typed(info, i, napi_float32_array, what, "Float32Array", &p, &out->length)) return false;
+  out->data = static_cast<float*>(p);
   return true;
 }
 
@@ -88,19 +103,16 @@ struct U8 {
 };
 
 bool get_u8(const Napi::CallbackInfo& info, size_t i, const char* what, U8* out) {
-  Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-    return throw_type(info.Env(), std::string("axon native: ") + what + " must be a Uint8Array");
-  auto arr = v.As<Napi::Uint8Array>();
-  out->data = arr.Data();
-  out->length = static_cast<int64_t>(arr.ElementLength());
+  void* p;
+  if (!get_typed(info, i, napi_uint8_array, what, "Uint8Array", &p, &out->length)) return false;
+  out->data = static_cast<uint8_t*>(p);
   return true;
 }
 
 bool get_int(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t* out, int64_t min = 0) {
-  Napi::Value v = info[i];
-  if (!v.IsNumber()) return throw_type(info.Env(), std::string("axon native: ") + what + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok)
+    return throw_type(info.Env(), std::string("axon native: ") + what + " must be a number");
   if (!(d >= static_cast<double>(min)) || d > 9.0e15 || d != static_cast<double>(static_cast<int64_t>(d)))
     return throw_range(info.Env(), std::string("axon native: ") + what + " must be an integer >= " + std::to_string(min));
   *out = static_cast<int64_t>(d);
@@ -108,8 +120,16 @@ bool get_int(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t
 }
 
 double get_double(const Napi::CallbackInfo& info, size_t i) {
-  Napi::Value v = info[i];
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0.0;
+  double d;
+  return napi_get_value_double(info.Env(), info[i], &d) == napi_ok ? d : 0.0;
+}
+
+// A flag: a boolean as it is, anything else by JavaScript's truthiness (the slower path, never taken by Axon's own
+// calls, which pass booleans).
+bool get_flag(const Napi::CallbackInfo& info, size_t i) {
+  bool b;
+  if (napi_get_value_bool(info.Env(), info[i], &b) == napi_ok) return b;
+  return info[i].ToBoolean();
 }
 
 // Splits [0, n) into about `parts` chunks aligned to 64 elements (whole cache lines), for elementwise loops.
@@ -145,7 +165,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
     if (!env.IsExceptionPending()) throw_type(env, "axon native: matmul expects 13 arguments");
     return env.Undefined();
   }
-  const bool transA = info[7].ToBoolean(), transB = info[8].ToBoolean();
+  const bool transA = get_flag(info, 7), transB = get_flag(info, 8);
   F32 bias{nullptr, 0};
   if (info.Length() > 13 && !info[13].IsNull() && !info[13].IsUndefined()) {
     if (!get_f32(info, 13, "bias", &bias)) return env.Undefined();
@@ -408,7 +428,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
     if (!env.IsExceptionPending()) throw_type(env, "axon native: softmax expects 6 arguments");
     return env.Undefined();
   }
-  const bool log = info[5].ToBoolean();
+  const bool log = get_flag(info, 5);
   const double total = double(outer) * double(size) * double(inner);
   if (double(x.length) < total || double(out.length) < total)
     return throw_range(env, "axon native: softmax arrays are shorter than [outer, size, inner]"), env.Undefined();
@@ -612,12 +632,9 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
 }
 
 bool get_i32(const Napi::CallbackInfo& info, size_t i, const char* what, int32_t** data, int64_t* length) {
-  Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    return throw_type(info.Env(), std::string("axon native: ") + what + " must be an Int32Array");
-  auto arr = v.As<Napi::Int32Array>();
-  *data = arr.Data();
-  *length = static_cast<int64_t>(arr.ElementLength());
+  void* p;
+  if (!get_typed(info, i, napi_int32_array, what, "Int32Array", &p, length)) return false;
+  *data = static_cast<int32_t*>(p);
   return true;
 }
 
@@ -807,8 +824,8 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   a.stepSize = get_double(info, 9);
   a.bias2Sqrt = get_double(info, 10);
   a.decay = get_double(info, 11);
-  a.decoupled = info[12].ToBoolean();
-  a.maximize = info[13].ToBoolean();
+  a.decoupled = get_flag(info, 12);
+  a.maximize = get_flag(info, 13);
   const Kernels* K = g_kernels;
   parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t b, int64_t e) {
     K->adam(a, theta.data + b, grad.data + b, m.data + b, v.data + b, vmax.data ? vmax.data + b : nullptr,
@@ -835,9 +852,9 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   a.momentum = get_double(info, 4);
   a.dampening = get_double(info, 5);
   a.weightDecay = get_double(info, 6);
-  a.nesterov = info[7].ToBoolean();
-  a.maximize = info[8].ToBoolean();
-  a.first = info[9].ToBoolean();
+  a.nesterov = get_flag(info, 7);
+  a.maximize = get_flag(info, 8);
+  a.first = get_flag(info, 9);
   const Kernels* K = g_kernels;
   parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t b, int64_t e) {
     K->sgd(a, theta.data + b, grad.data + b, buf.data ? buf.data + b : nullptr, static_cast<size_t>(e - b));
@@ -865,7 +882,7 @@ Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
   a.eps = get_double(info, 7);
   a.weightDecay = get_double(info, 8);
   a.momentum = get_double(info, 9);
-  a.maximize = info[10].ToBoolean();
+  a.maximize = get_flag(info, 10);
   const Kernels* K = g_kernels;
   parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t b, int64_t e) {
     K->rmsprop(a, theta.data + b, grad.data + b, v.data + b, gavg.data ? gavg.data + b : nullptr,
@@ -890,7 +907,7 @@ Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
   a.clr = get_double(info, 3);
   a.eps = get_double(info, 4);
   a.weightDecay = get_double(info, 5);
-  a.maximize = info[6].ToBoolean();
+  a.maximize = get_flag(info, 6);
   const Kernels* K = g_kernels;
   parallel_chunks(n, ELEMENTWISE_MIN_PER_THREAD, [&](int64_t b, int64_t e) {
     K->adagrad(a, theta.data + b, grad.data + b, sum.data + b, static_cast<size_t>(e - b));

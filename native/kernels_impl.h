@@ -451,12 +451,13 @@ static inline SV sv_load(const float* p) { return _mm512_loadu_ps(p); }
 static inline SV sv_set1(float x) { return _mm512_set1_ps(x); }
 static inline SV sv_fma(SV a, SV b, SV c) { return _mm512_fmadd_ps(a, b, c); }
 static inline void sv_store(float* p, SV v) { _mm512_storeu_ps(p, v); }
-// Through memory, not _mm512_reduce_add_ps or a 512-bit extract: GCC 12's headers warn of an uninitialized
-// variable inside those (a false positive, but it floods the build log). Once per dot product, so it costs nothing.
+// The masked extracts take an explicit source: the unmasked forms (and _mm512_reduce_add_ps) pass an uninitialized
+// one that GCC 12 warns about. The sum stays in registers: an earlier version went through a stack array, and GCC
+// then kept the dot products' accumulators in memory, storing all four to the stack on every step of the loop
+// (a batch-1 layer, 1 x 128 x 784, took 7.4 us instead of 4).
 static inline float sv_hsum(SV v) {
-  alignas(64) float t[16];
-  _mm512_store_ps(t, v);
-  const __m256 h = _mm256_add_ps(_mm256_load_ps(t), _mm256_load_ps(t + 8));
+  const __m256 h = _mm256_add_ps(_mm512_mask_extractf32x8_ps(_mm256_setzero_ps(), 0xFF, v, 0),
+                                 _mm512_mask_extractf32x8_ps(_mm256_setzero_ps(), 0xFF, v, 1));
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
