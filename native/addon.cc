@@ -434,7 +434,17 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
     return throw_range(env, "axon native: softmax arrays are shorter than [outer, size, inner]"), env.Undefined();
   if (outer == 0 || inner == 0 || size == 0) return env.Undefined();
   const int64_t lines = outer * inner;
-  parallel_chunks(lines, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / size), [&](int64_t l0, int64_t l1) {
+  const int64_t minLines = std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / size);
+  const bool overlap = x.data < out.data + lines * size && out.data < x.data + lines * size;
+  // Contiguous lines (softmax over the last axis): the kernel table's vectorized version, which needs out apart
+  // from x (the loop below works in place too).
+  if (inner == 1 && !overlap) {
+    parallel_chunks(lines, minLines, [&](int64_t l0, int64_t l1) {
+      g_kernels->softmax_rows(x.data + l0 * size, l1 - l0, size, out.data + l0 * size, log);
+    });
+    return env.Undefined();
+  }
+  parallel_chunks(lines, minLines, [&](int64_t l0, int64_t l1) {
     for (int64_t l = l0; l < l1; l++) {
       const int64_t o = l / inner, i = l % inner;
       const float* xs = x.data + o * size * inner + i;

@@ -78,6 +78,8 @@ struct Kernels {
   // r0[2o+1], r1[2o], r1[2o+1] (that order), r0[0] is at plane index at0 and r1 = r0 + width. Writes the maximum
   // and its plane index; the first strict maximum wins, and a NaN wins and stays (Backend.maxPool2d's rule).
   void (*max_pool_2x2)(const float* r0, const float* r1, long n, int32_t at0, int32_t width, float* out, int32_t* idx);
+  // Softmax (or with log, log-softmax) of `rows` contiguous lines of `size` floats; out may not alias x.
+  void (*softmax_rows)(const float* x, long rows, long size, float* out, bool log);
 };
 
 // Max pooling's rule for one window, shared by the kernels and addon.cc's edge windows: the next value v (at plane

@@ -1,10 +1,13 @@
 // Loss functions with torch.nn.functional's semantics: the same formulas, options, defaults and reductions. Each is
 // composed from ops (logSoftmax, gather, where, ...), so autograd supplies every gradient, including those with
-// respect to targets and class weights.
+// respect to targets and class weights. The one exception is the classifier's everyday case, cross-entropy of
+// [N, C] logits against class indices, which is one op with its own gradient rule (crossEntropyRows).
 
-import { Tensor } from "../../tensor/tensor.js";
-import { isFloat } from "../../tensor/dtype.js";
+import { Tensor, contiguousData, empty } from "../../tensor/tensor.js";
+import { allocate, isFloat } from "../../tensor/dtype.js";
 import { ShapeError, fmt } from "../../tensor/shape.js";
+import { getBackend } from "../../backend/registry.js";
+import { exclusive, record } from "../../autograd/graph.js";
 import { maximum, where } from "../../ops/elementwise.js";
 import { logSoftmax } from "../../ops/activation.js";
 import { ones } from "../../ops/creation.js";
@@ -239,6 +242,55 @@ function nllFromLogProbs(logp: Tensor, cd: number, tg: ClassTargets, weight: Ten
 }
 
 /**
+ * Cross-entropy of [N, C] logits against int32 class indices [N], reduced to its mean or sum, as one op: the
+ * backend's log-softmax kernel, then the N picked terms summed in float64. The gradient is softmax minus the one-hot
+ * target, scaled by the incoming gradient (over the count of targets not ignored, for the mean); ignored rows get 0.
+ * The composition this replaces (log-softmax, gather, where, neg, mul, two sums, div, and their backward) was about
+ * twenty small ops: ~110 us of an MLP step for a [128, 10] batch, against ~15 us as one op.
+ */
+function crossEntropyRows(input: Tensor, target: Tensor, ignoreIndex: number, reduction: "mean" | "sum"): Tensor {
+  const op = "crossEntropy";
+  const [n, c] = input.shape;
+  if (target.ndim !== 1 || target.shape[0] !== n) {
+    if (target.ndim >= 1 && target.shape[0] !== n) {
+      throw new ShapeError(`${op}: input batch size ${n} does not match target batch size ${target.shape[0]} (input ${fmt(input.shape)}, target ${fmt(target.shape)})`);
+    }
+    throw new ShapeError(`${op}: for input of shape ${fmt(input.shape)} the class-index target must have shape [${n}], got ${fmt(target.shape)}`);
+  }
+  const t = target.toTypedArray();
+  const logp = empty(input.shape, input.dtype);
+  const lp = logp.data;
+  getBackend().softmax(contiguousData(input), n, c, 1, lp, true);
+  let total = 0, count = 0;
+  for (let i = 0; i < n; i++) {
+    const k = t[i];
+    if (k === ignoreIndex) continue;
+    if (k < 0 || k >= c) throw new RangeError(`${op}: target ${k} is out of bounds for ${c} classes (valid: 0 to ${c - 1}, or ignoreIndex ${ignoreIndex})`);
+    total -= lp[i * c + k];
+    count++;
+  }
+  const out = new Tensor(allocate(input.dtype, 1), []);
+  out.data[0] = reduction === "mean" ? total / count : total; // all targets ignored: 0/0 = NaN, as in PyTorch
+  return record(op, out, [input], (g) => {
+    const scale = contiguousData(g)[0] / (reduction === "mean" ? count : 1);
+    const gx = empty(input.shape, input.dtype);
+    const d = gx.data;
+    getBackend().unary("exp", lp, d);
+    for (let i = 0; i < n; i++) {
+      const k = t[i];
+      if (k === ignoreIndex) d.fill(0, i * c, (i + 1) * c);
+      else d[i * c + k] -= 1;
+    }
+    if (scale !== 1) {
+      const s = allocate(input.dtype, 1);
+      s[0] = scale;
+      getBackend().binary("mul", { data: d, offset: 0, strides: [c, 1] }, { data: s, offset: 0, strides: [0, 0] }, input.shape, d);
+    }
+    return [exclusive(gx)];
+  });
+}
+
+/**
  * Negative log-likelihood of log-probabilities `input` ([C], [N, C] or [N, C, d1, ...]) at int32 class indices
  * `target` ([], [N] or [N, d1, ...]).
  */
@@ -270,6 +322,9 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const weight = checkClassWeight(op, opts.weight ?? null, c);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new RangeError(`${op}: labelSmoothing must be between 0 and 1, got ${labelSmoothing}`);
   checkTensor(op, "target", target);
+  if (input.ndim === 2 && target.dtype === "int32" && weight === null && labelSmoothing === 0 && reduction !== "none") {
+    return crossEntropyRows(input, target, ignoreIndex, reduction);
+  }
   const logp = logSoftmax(input, cd);
   // Class weights shaped to broadcast along the class dimension: [C] for [C] input, [C, 1, ...] otherwise.
   const wc = weight === null ? null : weight.reshape([c, ...input.shape.slice(cd + 1).map(() => 1)]);
