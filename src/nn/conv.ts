@@ -3,7 +3,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { DType } from "../tensor/dtype.js";
-import { fmt } from "../tensor/shape.js";
+import { sliceDims, fmt } from "../tensor/shape.js";
 import { zeros } from "../ops/creation.js";
 import { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
 import { pad } from "../ops/movement.js";
@@ -231,7 +231,7 @@ export class ConvTranspose2d extends Module<[Tensor, (readonly number[])?]> {
     if (size.length !== 2 || size.some((s) => !Number.isInteger(s))) {
       throw new RangeError(`${layer}: outputSize must be 2 integers [H, W] (or ${x.ndim}, the whole output shape), got ${JSON.stringify(outputSize)}`);
     }
-    const input = x.shape.slice(-2);
+    const input = sliceDims(x.shape, -2);
     const min = input.map((s, i) => (s - 1) * this.stride[i] - 2 * this.padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + 1);
     const max = min.map((m, i) => m + this.stride[i] - 1);
     if (size.some((s, i) => s < min[i] || s > max[i])) {

@@ -1,7 +1,7 @@
 // Flatten and Unflatten: reshape between a batch of images and a batch of vectors.
 
 import type { Tensor } from "../tensor/tensor.js";
-import { ShapeError, fmt, normalizeDim, numel } from "../tensor/shape.js";
+import { sliceDims, ShapeError, fmt, normalizeDim, numel } from "../tensor/shape.js";
 import { Module } from "./module.js";
 
 /** Merges dimensions startDim..endDim (default: all but the batch dimension), e.g. [N, 1, 28, 28] -> [N, 784]. */
@@ -35,7 +35,7 @@ export class Unflatten extends Module {
     if (this.sizes.includes(-1) ? n % numel(known) !== 0 : numel(this.sizes) !== n) {
       throw new ShapeError(`Unflatten: dimension ${this.dim} of size ${n} (input ${fmt(x.shape)}) cannot be split into ${fmt(this.sizes)}`);
     }
-    return x.reshape([...x.shape.slice(0, d), ...this.sizes, ...x.shape.slice(d + 1)]);
+    return x.reshape([...sliceDims(x.shape, 0, d), ...this.sizes, ...sliceDims(x.shape, d + 1)]);
   }
 
   override extraRepr(): string {

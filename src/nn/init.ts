@@ -4,7 +4,7 @@
 // fanOut = out * receptive.
 
 import { Tensor } from "../tensor/tensor.js";
-import { fmt, numel } from "../tensor/shape.js";
+import { sliceDims, fmt, numel } from "../tensor/shape.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fillRandom } from "../ops/creation.js";
 import { noGrad } from "../autograd/grad_mode.js";
@@ -50,7 +50,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** [fanIn, fanOut] of a weight of at least 2 dimensions. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) throw new Error(`fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape ${fmt(t.shape)})`);
-  const receptive = numel(t.shape.slice(2));
+  const receptive = numel(sliceDims(t.shape, 2));
   return [t.shape[1] * receptive, t.shape[0] * receptive];
 }
 

@@ -4,7 +4,7 @@
 
 import { exclusive, record } from "../autograd/graph.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { normalizeDim, numel } from "../tensor/shape.js";
+import { sliceDims, normalizeDim, numel } from "../tensor/shape.js";
 import { contiguousData, empty, type Tensor } from "../tensor/tensor.js";
 import { getBackend } from "../backend/registry.js";
 import { floatUnary, reluBackward, where } from "./elementwise.js";
@@ -121,7 +121,7 @@ function softmaxOp(name: string, x0: Tensor, dim: number, log: boolean): Tensor 
   const d = normalizeDim(name, dim, x0.ndim);
   const x = isFloatTensor(x0) ? x0 : x0.float();
   const size = x.ndim === 0 ? 1 : x.shape[d];
-  const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
+  const outer = numel(sliceDims(x.shape, 0, d)), inner = numel(sliceDims(x.shape, d + 1));
   const out = empty(x.shape, x.dtype);
   getBackend().softmax(contiguousData(x), outer, size, inner, out.data, log);
   return record(name, out, [x], (g) =>

@@ -11,7 +11,7 @@ import type { Conv2dGeometry, Window2d } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { exclusive, record } from "../autograd/graph.js";
 import { allocateUninitialized, isFloat, promoteTypes, type DType, type TypedArray } from "../tensor/dtype.js";
-import { ShapeError, fmt } from "../tensor/shape.js";
+import { sliceDims, ShapeError, fmt } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled } from "../tensor/tensor.js";
 
 export type Size2 = number | readonly [number, number];
@@ -104,7 +104,7 @@ function checkBias(op: string, bias: Tensor | null | undefined, outChannels: num
 }
 
 const addChannelBias = (y: Tensor, bias: Tensor | null): Tensor =>
-  bias === null ? y : y.add(bias.reshape([bias.shape[0], ...y.shape.slice(2).map(() => 1)]));
+  bias === null ? y : y.add(bias.reshape([bias.shape[0], ...sliceDims(y.shape, 2).map(() => 1)]));
 
 // ---- convolution ---------------------------------------------------------------------------------------------------
 
@@ -149,7 +149,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   floatPair(op, input, weight);
   const [x, unbatch] = batched(op, input, 2, "[N, C, H, W]");
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be 4-D [outChannels, inChannels/groups, kH, kW], got shape ${fmt(weight.shape)}`);
-  const args = convArgs(op, 2, weight.shape.slice(2), opts);
+  const args = convArgs(op, 2, sliceDims(weight.shape, 2), opts);
   const b = checkBias(op, bias, weight.shape[0], weight);
   return unbatch(convCore(op, x, weight, b, args, input.shape));
 }
@@ -160,7 +160,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   floatPair(op, input, weight);
   const [x, unbatch] = batched(op, input, 1, "[N, C, L]");
   if (weight.ndim !== 3) throw new ShapeError(`${op}: weight must be 3-D [outChannels, inChannels/groups, k], got shape ${fmt(weight.shape)}`);
-  const a = convArgs(op, 1, weight.shape.slice(2), opts);
+  const a = convArgs(op, 1, sliceDims(weight.shape, 2), opts);
   const b = checkBias(op, bias, weight.shape[0], weight);
   // A height-1 image with a height-1 kernel: no padding, stride or dilation along the added dim.
   const args2d: ConvArgs = { stride: [1, ...a.stride], padBefore: [0, ...a.padBefore], padAfter: [0, ...a.padAfter], dilation: [1, ...a.dilation], groups: a.groups };
@@ -393,7 +393,7 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly [
   const op = "adaptiveAvgPool2d";
   floatInput(op, input);
   const [x, unbatch] = batched(op, input, 2, "[N, C, H, W]");
-  const [h, w] = x.shape.slice(2);
+  const [h, w] = sliceDims(x.shape, 2);
   const req = typeof outputSize === "number" ? [outputSize, outputSize] : [...outputSize];
   if (req.length !== 2) throw new RangeError(`${op}: outputSize must be a number or 2 of them, got ${JSON.stringify(outputSize)}`);
   const size = req.map((s, i) => (s === null ? [h, w][i] : s));

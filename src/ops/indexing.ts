@@ -3,7 +3,7 @@
 
 import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
-import { ShapeError, fmt, normalizeDim, numel } from "../tensor/shape.js";
+import { sliceDims, ShapeError, fmt, normalizeDim, numel } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled, viewOf } from "../tensor/tensor.js";
 
 /** `range` says what the index counts, for the error: "dimension 1 of size 4 (input shape [3,4])". */
@@ -25,8 +25,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${fmt(index.shape)}`);
   const size = x.ndim === 0 ? 1 : x.shape[d];
   const idx = checkIndex("indexSelect", index, size, dimRange(x, d, size));
-  const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
-  const shape = x.ndim === 0 ? [] : [...x.shape.slice(0, d), idx.length, ...x.shape.slice(d + 1)];
+  const outer = numel(sliceDims(x.shape, 0, d)), inner = numel(sliceDims(x.shape, d + 1));
+  const shape = x.ndim === 0 ? [] : [...sliceDims(x.shape, 0, d), idx.length, ...sliceDims(x.shape, d + 1)];
   const out = empty(shape, x.dtype);
   getBackend().indexSelect(contiguousData(x), outer, size, inner, idx, out.data);
   return record("indexSelect", out, [x], (g) => {

@@ -5,7 +5,7 @@
 import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
 import { isFloat, promoteTypes } from "../tensor/dtype.js";
-import { ShapeError, broadcastShapes, fmt, numel } from "../tensor/shape.js";
+import { sliceDims, ShapeError, broadcastShapes, fmt, numel } from "../tensor/shape.js";
 import { Tensor, empty } from "../tensor/tensor.js";
 import { sumToShape } from "./reduce.js";
 
@@ -20,7 +20,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (vecB) y = y.unsqueeze(1);
   const out = matmulND(x, y);
   let result = out;
-  if (vecA && vecB) result = out.reshape([...out.shape.slice(0, -2)]);
+  if (vecA && vecB) result = out.reshape([...sliceDims(out.shape, 0, -2)]);
   else if (vecA) result = out.squeeze(-2);
   else if (vecB) result = out.squeeze(-1);
   return result;
@@ -32,9 +32,9 @@ function matmulND(a: Tensor, b: Tensor): Tensor {
   if (k !== k2) throw new ShapeError(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} do not align (${k} != ${k2})`);
   let batchShape: number[];
   try {
-    batchShape = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+    batchShape = broadcastShapes("matmul", sliceDims(a.shape, 0, -2), sliceDims(b.shape, 0, -2));
   } catch {
-    throw new ShapeError(`matmul: the batch dimensions of shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be broadcast (${fmt(a.shape.slice(0, -2))} vs ${fmt(b.shape.slice(0, -2))})`);
+    throw new ShapeError(`matmul: the batch dimensions of shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be broadcast (${fmt(sliceDims(a.shape, 0, -2))} vs ${fmt(sliceDims(b.shape, 0, -2))})`);
   }
   const A = asMatrices(a, batchShape), B = asMatrices(b, batchShape);
   const out = empty([...batchShape, m, n], a.dtype);

@@ -4,7 +4,7 @@
 import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
 import { promoteTypes } from "../tensor/dtype.js";
-import { ShapeError, fmt, normalizeDim, normalizeDims, numel } from "../tensor/shape.js";
+import { sliceDims, ShapeError, fmt, normalizeDim, normalizeDims, numel } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled, viewOf } from "../tensor/tensor.js";
 import { sumToShape } from "./reduce.js";
 import { indexSelect } from "./indexing.js";
@@ -64,7 +64,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return x.reshape([1]);
   const s = normalizeDim("flatten", startDim, x.ndim), e = normalizeDim("flatten", endDim, x.ndim);
   if (s > e) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
-  return x.reshape([...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
+  return x.reshape([...sliceDims(x.shape, 0, s), numel(sliceDims(x.shape, s, e + 1)), ...sliceDims(x.shape, e + 1)]);
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {

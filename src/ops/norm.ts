@@ -4,7 +4,7 @@
 
 import { noGrad } from "../autograd/grad_mode.js";
 import { isFloat } from "../tensor/dtype.js";
-import { ShapeError, fmt, numel } from "../tensor/shape.js";
+import { sliceDims, ShapeError, fmt, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
 export interface BatchNormOptions {
@@ -45,7 +45,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   if ((rm === null) !== (rv === null)) throw new Error(`${op}: runningMean and runningVar must be given together`);
   if (!training && rm === null) throw new Error(`${op}: running statistics are required when not training`);
   const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
-  const perChannel = [1, c, ...input.shape.slice(2).map(() => 1)];
+  const perChannel = [1, c, ...sliceDims(input.shape, 2).map(() => 1)];
   let y: Tensor;
   if (training) {
     const count = numel(dims.map((d) => input.shape[d]));
@@ -82,7 +82,7 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
   if (!isFloat(input.dtype)) throw new TypeError(`${op}: input must be floating point, got ${input.dtype}`);
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const k = shape.length;
-  const trailing = input.shape.slice(input.ndim - k);
+  const trailing = sliceDims(input.shape, input.ndim - k);
   if (k === 0 || k > input.ndim || trailing.some((d, i) => d !== shape[i])) {
     throw new ShapeError(`${op}: normalizedShape ${fmt(shape)} must match the last dimensions of the input, got input shape ${fmt(input.shape)}`);
   }

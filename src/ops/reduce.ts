@@ -6,7 +6,7 @@ import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { isFloat, type DType } from "../tensor/dtype.js";
-import { fmt, normalizeDim, normalizeDims, numel } from "../tensor/shape.js";
+import { sliceDims, fmt, normalizeDim, normalizeDims, numel } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty } from "../tensor/tensor.js";
 import { where } from "./elementwise.js";
 
@@ -28,9 +28,9 @@ function asThreeAxes(x: Tensor, dims: readonly number[]): { data: ReturnType<typ
     const first = dims[0], last = dims[dims.length - 1];
     return {
       data: contiguousData(x),
-      outer: numel(x.shape.slice(0, first)),
-      size: numel(x.shape.slice(first, last + 1)),
-      inner: numel(x.shape.slice(last + 1)),
+      outer: numel(sliceDims(x.shape, 0, first)),
+      size: numel(sliceDims(x.shape, first, last + 1)),
+      inner: numel(sliceDims(x.shape, last + 1)),
     };
   }
   const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));

@@ -11,9 +11,23 @@ export function fmt(shape: Shape): string {
   return `[${shape.join(",")}]`;
 }
 
+/**
+ * shape.slice(start, end) for a tensor's shape or strides. Those arrays are frozen, and V8 copies a frozen array
+ * on a slow path: Array.prototype.slice cost ~0.2 us there against ~0.02 us for this loop, and ops slice shapes
+ * several times each (a batch-1 forward spent more time slicing shapes than multiplying its last layer).
+ */
+export function sliceDims(shape: Shape, start = 0, end = shape.length): number[] {
+  const n = shape.length;
+  const lo = start < 0 ? Math.max(0, n + start) : Math.min(start, n);
+  const hi = end < 0 ? Math.max(0, n + end) : Math.min(end, n);
+  const out: number[] = [];
+  for (let i = lo; i < hi; i++) out.push(shape[i]);
+  return out;
+}
+
 export function numel(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]; // indexed: for-of is 3x slower on a frozen array
   return n;
 }
 

@@ -38,8 +38,10 @@ export class Tensor {
   /** Low-level: wraps storage with no copy. Use tensor(), zeros() and friends to create tensors. */
   constructor(data: TypedArray, shape: Shape, strides?: readonly number[], offset = 0) {
     this.data = data;
-    this.shape = Object.freeze(shape.slice());
-    this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));
+    // A frozen array (another tensor's shape or strides) is shared as it is: it cannot change, and copying a
+    // frozen array is slow in V8 (see sliceDims).
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this.strides = strides === undefined ? Object.freeze(contiguousStrides(shape)) : Object.isFrozen(strides) ? strides : Object.freeze([...strides]);
     this.offset = offset;
     this.dtype = dtypeOfArray(data);
   }

@@ -4,7 +4,7 @@
 import { Tensor } from "../../tensor/tensor.js";
 import { allocateUninitialized, isFloat } from "../../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../../tensor/random.js";
-import { ShapeError, fmt, numel } from "../../tensor/shape.js";
+import { sliceDims, ShapeError, fmt, numel } from "../../tensor/shape.js";
 
 export function checkDropoutP(op: string, p: number): void {
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`${op}: dropout probability must be between 0 and 1, got ${p}`);
@@ -33,7 +33,7 @@ export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Genera
   if (!isFloat(x.dtype)) throw new TypeError(`dropout2d: input must be floating point, got ${x.dtype}`);
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`dropout2d: expected a 3-D (unbatched) [C, H, W] or 4-D [N, C, H, W] input, got shape ${fmt(x.shape)}`);
   if (!training || p === 0) return x;
-  const maskShape = [...x.shape.slice(0, -2), 1, 1];
+  const maskShape = [...sliceDims(x.shape, 0, -2), 1, 1];
   const n = numel(maskShape);
   const mask = allocateUninitialized(x.dtype, n);
   const scale = p === 1 ? 0 : 1 / (1 - p);

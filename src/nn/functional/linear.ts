@@ -1,7 +1,7 @@
 // linear and embedding: the functional forms of nn.Linear and nn.Embedding.
 
 import { Tensor, contiguousData, empty } from "../../tensor/tensor.js";
-import { ShapeError, fmt, numel } from "../../tensor/shape.js";
+import { sliceDims, ShapeError, fmt, numel } from "../../tensor/shape.js";
 import { isFloat, promoteTypes, type TypedArray } from "../../tensor/dtype.js";
 import { getBackend } from "../../backend/registry.js";
 import { exclusive, record } from "../../autograd/graph.js";
@@ -32,7 +32,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (b !== null) dt = promoteTypes(dt, b.dtype);
   if (!isFloat(dt)) throw new TypeError(`linear: expected floating-point input and weight, got ${x.dtype} and ${weight.dtype}`);
   const xc = x.to(dt), wc = weight.to(dt), bc = b === null ? null : b.to(dt);
-  const lead = x.shape.slice(0, -1), rows = numel(lead);
+  const lead = sliceDims(x.shape, 0, -1), rows = numel(lead);
   const xd = contiguousData(xc), wd = contiguousData(wc);
   const out = empty([...lead, outF], dt);
   // The bias rides in the product (the backend's addmm): one kernel call, one pass over the output.

@@ -5,7 +5,7 @@
 
 import { Tensor, contiguousData, empty } from "../../tensor/tensor.js";
 import { allocate, isFloat } from "../../tensor/dtype.js";
-import { ShapeError, fmt } from "../../tensor/shape.js";
+import { sliceDims, ShapeError, fmt } from "../../tensor/shape.js";
 import { getBackend } from "../../backend/registry.js";
 import { exclusive, record } from "../../autograd/graph.js";
 import { maximum, where } from "../../ops/elementwise.js";
@@ -327,7 +327,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   }
   const logp = logSoftmax(input, cd);
   // Class weights shaped to broadcast along the class dimension: [C] for [C] input, [C, 1, ...] otherwise.
-  const wc = weight === null ? null : weight.reshape([c, ...input.shape.slice(cd + 1).map(() => 1)]);
+  const wc = weight === null ? null : weight.reshape([c, ...sliceDims(input.shape, cd + 1).map(() => 1)]);
 
   if (isFloat(target.dtype) && sameShape(target.shape, input.shape)) {
     const y = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / c) : target;
