@@ -72,9 +72,11 @@ constexpr long SMALL_N_MAX_COLS = 16;
 #define AXON_PAR_MIN 120
 #endif
 constexpr double PARALLEL_MIN_FLOPS = 2.0 * AXON_PAR_MIN * AXON_PAR_MIN * AXON_PAR_MIN;
-// A one-row product whose B is at least this big is split across threads by columns (see sgemm).
+// A one-row product whose B is at least this big is split across threads by columns (see sgemm). At 64 KiB the
+// halves of a 256 x 128 layer's weights (128 KiB) took 1.25-1.5 us against 1.75 us on one core, back to back on
+// the idle machine; a region whose worker is already spinning costs ~0.1 us.
 #ifndef AXON_GEMV_SPLIT_MIN_BYTES
-#define AXON_GEMV_SPLIT_MIN_BYTES (256 * 1024)
+#define AXON_GEMV_SPLIT_MIN_BYTES (64 * 1024)
 #endif
 constexpr size_t GEMV_SPLIT_MIN_BYTES = AXON_GEMV_SPLIT_MIN_BYTES;
 
@@ -195,8 +197,9 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
       return true;
     }
     // One row (batch-1 inference): a matrix-vector product, bound by reading B, not by arithmetic. Split B's
-    // columns across the threads when B is too big for one core's L2 to keep it there (784x256 floats = 784 KiB):
-    // each core then streams half of it, and the next call's same split finds that half still in its own L2.
+    // columns across the threads (from GEMV_SPLIT_MIN_BYTES): each core streams its part of B from its own cache
+    // at ~90 GB/s, and the next call's same split (the caller always runs task 0: see ThreadPool) finds that
+    // part still there. A 784 x 256 layer's 784 KiB would not even fit one core's L2 with the rest of the model.
     // (The row is the output's only row, so a column block of C is contiguous.)
     if (pool && m == 1 && n * k * sizeof(float) >= GEMV_SPLIT_MIN_BYTES && pool->size() > 1) {
       const long T = std::min<long>(pool->size(), n / 16);
