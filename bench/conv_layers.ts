@@ -8,7 +8,7 @@
 
 import { spawnSync } from "node:child_process";
 import * as ax from "../src/index.node.js";
-import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { TORCH_PYTHON, environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
 
 const F = ax.nn.functional;
 const flags = parseFlags();
@@ -36,7 +36,7 @@ for _ in range(20):
     t = time.perf_counter(); run(); ts.append((time.perf_counter() - t) * 1e3)
 ts.sort(); print(json.dumps(ts[len(ts) // 2]))
 `;
-  const r = spawnSync("/usr/bin/python3", ["-c", code], { encoding: "utf8" });
+  const r = spawnSync(TORCH_PYTHON, ["-c", code], { encoding: "utf8" });
   return r.status === 0 ? Number(r.stdout.trim()) : undefined;
 }
 

@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(BENCH_DIR, "results");
+/** The Python that has torch: Debian's (python3-torch) unless AXON_TORCH_PYTHON names another, e.g. a venv's. */
+export const TORCH_PYTHON = process.env.AXON_TORCH_PYTHON || "/usr/bin/python3";
 
 export interface Stats {
   /** Milliseconds per rep, in the order taken. */

@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as ax from "../src/index.node.js";
 import {
-  BENCH_DIR, environment, fmt, interleaved, markdownTable, parseFlags, stats, writeResults,
+  BENCH_DIR, TORCH_PYTHON, environment, fmt, interleaved, markdownTable, parseFlags, stats, writeResults,
   type Contender, type Stats,
 } from "./harness.js";
 import { loadTfjs, type Tf } from "./tfjs.js";
@@ -29,7 +29,7 @@ if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get(
 const nativeNote = ax.listBackends().includes("native")
   ? `axon:native: ${nativeInfo()!.isa} kernels, ${nativeInfo()!.threads} threads`
   : "axon:native: not built (run `npm run install`), so not shown";
-const PYTHON = "/usr/bin/python3";
+const PYTHON = TORCH_PYTHON;
 
 // ---- peers --------------------------------------------------------------------------------------------------
 // TensorFlow.js is optional: the benchmark still runs Axon alone if it is not installed.

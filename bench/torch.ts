@@ -1,8 +1,10 @@
 // PyTorch as a benchmark peer: trains a model given as Python source on the same data, in a child process of
-// Debian's /usr/bin/python3 (the one that sees python3-torch), after the in-process contenders have run.
+// Debian's /usr/bin/python3 (the one that sees python3-torch; AXON_TORCH_PYTHON names another), after the
+// in-process contenders have run.
 // Returns null (and says why on stderr) when torch is not installed or --no-torch is given.
 
 import { spawnSync } from "node:child_process";
+import { TORCH_PYTHON } from "./harness.js";
 
 export interface TorchResult { sps: number; msPerStep: number; loss: number; version: string }
 
@@ -47,7 +49,7 @@ ts.sort()
 print(json.dumps({"median": ts[len(ts)//2], "loss": last, "version": torch.__version__}))
 `;
   const input = Buffer.concat([Buffer.from(xs.buffer, xs.byteOffset, xs.byteLength), Buffer.from(ys.buffer, ys.byteOffset, ys.byteLength)]);
-  const r = spawnSync("/usr/bin/python3", ["-c", code], { input, encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync(TORCH_PYTHON, ["-c", code], { input, encoding: "utf8", timeout: 300_000 });
   if (r.status !== 0) {
     process.stderr.write(`torch not run: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}\n`);
     return null;

@@ -94,9 +94,15 @@ void ThreadPool::worker_loop(int id, uint32_t seen) {
       }
     }
     if (r == seen) {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return region() != seen || stop_.load(); });
-      r = region();
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return region() != seen || stop_.load(); });
+        r = region();
+      }
+      // Pass the wake-up on: the caller wakes one sleeping worker and each woken worker wakes two more, so all of
+      // them are up after ~log2(workers) wake-ups in a row (see parallel_for).
+      wake_.notify_one();
+      wake_.notify_one();
     }
     seen = r;
     if (stop_.load()) return;
@@ -131,7 +137,10 @@ void ThreadPool::parallel_for(int n, const Task& fn) {
     region = previous + 2;
     work_.store((static_cast<uint64_t>(region) << 32) | 1u, std::memory_order_release);
   }
-  wake_.notify_all();
+  // One sleeping worker is woken here, and it wakes others. A wake-up is a system call that costs the caller
+  // 10-15 us on a virtual machine whose other vCPUs are idle (the host must wake one), and notify_all paid it once
+  // per sleeping worker: with 15 workers asleep, a 256^3 product after an idle spell ran slower than on one core.
+  wake_.notify_one();
   // The caller always runs task 0 and the first worker to wake task 1, so a kernel that splits its data the same
   // way call after call (a matrix-vector product's halves of W) finds each part in the same core's cache. Claimed
   // from the counter, task 0 went to the worker a quarter of the time, and a batch-1 layer read its 400 KB half of

@@ -6,7 +6,10 @@
 // from a single atomic word that holds (region, next task), and the caller waits only for tasks that a worker has
 // actually claimed, never for a worker to show up: on a busy machine, where a woken worker may not get a core
 // for milliseconds, a region costs what the caller alone would take, not a scheduler time slice. Workers spin
-// briefly before sleeping so that the back-to-back regions of one matmul do not pay a futex wake-up each.
+// briefly before sleeping so that the back-to-back regions of one matmul do not pay a futex wake-up each; sleeping
+// workers are woken as a tree (the caller wakes one, each woken worker two more), so the caller pays for one
+// wake-up, not one per worker. Task 0 is always the caller's, so a kernel that splits its data the same way on
+// every call finds the caller's part in the caller's cache.
 #pragma once
 
 #include <atomic>
