@@ -75,10 +75,14 @@ for (const batch of BATCHES) {
   for (const [name, { forward, before }] of forwards) {
     await before();
     const one = forward(batch);
-    // Loops long enough (~2 ms) that timer resolution and the harness's own cost vanish.
+    // Loops long enough (~2 ms) that timer resolution and the harness's own cost vanish. They are sized from warm
+    // calls: sized from the first five (JIT compilation, cold caches), a batch-1 rep was 5 forwards instead of ~100,
+    // and the report measured mostly the first forward of each rep.
+    for (let w = performance.now(); performance.now() - w < 20;) one();
     const t0 = performance.now();
-    for (let i = 0; i < 5; i++) one();
-    const loops = Math.max(1, Math.round(2 / Math.max(1e-4, (performance.now() - t0) / 5)));
+    let calls = 0;
+    while (performance.now() - t0 < 5) { one(); calls++; }
+    const loops = Math.max(1, Math.round((2 * calls) / (performance.now() - t0)));
     contenders.push({ name, before, run: () => { for (let i = 0; i < loops; i++) one(); } });
     (contenders[contenders.length - 1] as Contender & { loops: number }).loops = loops;
   }
