@@ -53,6 +53,19 @@ export interface InterleaveOptions {
   targetMs?: number;
   minReps?: number;
   maxReps?: number;
+  /** Keep warming up until this much time has passed too: JavaScript reaches its fastest tier only after some
+   *  hundreds of calls (an MLP step's code was still ~40% slower after 20 steps). */
+  warmupMs?: number;
+}
+
+/**
+ * A full garbage collection when node runs with --expose-gc (the npm bench scripts pass it), so that no rep pays
+ * for the garbage of the contender before it: after a rep of tfjs-cpu, V8's collection of its garbage ran during
+ * the next contender's rep, on the cores that contender's threads were using.
+ */
+export function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === "function") gc();
 }
 
 /**
@@ -60,11 +73,12 @@ export interface InterleaveOptions {
  * count. Returns each contender's Stats in milliseconds per rep.
  */
 export async function interleaved(contenders: readonly Contender[], opts: InterleaveOptions = {}): Promise<Map<string, Stats>> {
-  const { warmup = 2, targetMs = 1500, minReps = 5, maxReps = 25 } = opts;
+  const { warmup = 2, warmupMs = 0, targetMs = 1500, minReps = 5, maxReps = 25 } = opts;
   const reps = new Map<string, number>();
   for (const c of contenders) {
     let last = Infinity;
-    for (let i = 0; i < Math.max(1, warmup); i++) {
+    const start = performance.now();
+    for (let i = 0; i < Math.max(1, warmup) || performance.now() - start < warmupMs; i++) {
       if (c.before) await c.before();
       last = await timeOnce(c.run);
     }
@@ -75,6 +89,7 @@ export async function interleaved(contenders: readonly Contender[], opts: Interl
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
       if (r >= reps.get(c.name)!) continue;
+      collectGarbage();
       if (c.before) await c.before();
       samples.get(c.name)!.push(await timeOnce(c.run));
     }

@@ -81,11 +81,16 @@ for (const n of sizes) {
   // Small products are timed as a run of back-to-back calls (the time per call is reported), as the torch child
   // process times its warm loop: one 50 us call timed alone right after another library's rep measures that
   // library's leftovers in the caches more than the call itself.
+  // Each such rep also starts with a few untimed calls, as the torch child process warms up before its timed loop:
+  // the first call after another library's rep pays for that library's leftovers (its garbage collection, caches
+  // full of its data, this library's worker threads asleep) and was up to 4x a warm call here.
   const inner = n <= 128 ? 16 : n <= 256 ? 4 : 1;
+  const warmCalls = n <= 256 ? 4 : 0;
   const repeat = (f: () => unknown) => () => { for (let i = 0; i < inner; i++) f(); };
+  const warm = (f: () => unknown) => { for (let i = 0; i < warmCalls; i++) f(); };
   const A = ax.tensor(aData).reshape([n, n]), B = ax.tensor(bData).reshape([n, n]);
   for (const name of axonNames) {
-    contenders.push({ name: `axon:${name}`, before: () => ax.setBackend(name), run: repeat(() => ax.matmul(A, B)) });
+    contenders.push({ name: `axon:${name}`, before: () => { ax.setBackend(name); warm(() => ax.matmul(A, B)); }, run: repeat(() => ax.matmul(A, B)) });
     outputs.set(`axon:${name}`, () => { ax.setBackend(name); return ax.matmul(A, B).toTypedArray() as Float32Array; });
   }
   const disposers: (() => void)[] = [];
@@ -97,7 +102,7 @@ for (const n of sizes) {
       const ta = t.tensor2d(aData, [n, n]), tb = t.tensor2d(bData, [n, n]);
       disposers.push(() => { ta.dispose(); tb.dispose(); });
       const once = () => { const c = t.matMul(ta, tb); const d = c.dataSync() as Float32Array; c.dispose(); return d; };
-      contenders.push({ name: label, before: () => t.setBackend(backend), run: repeat(once) });
+      contenders.push({ name: label, before: async () => { await t.setBackend(backend); warm(once); }, run: repeat(once) });
       outputs.set(label, () => { void t.setBackend(backend); return once(); });
     }
   }

@@ -18,6 +18,7 @@ import { torchTraining } from "./torch.js";
 
 const flags = parseFlags();
 const BATCH = 128;
+const WARM_STEPS = Number(flags.get("warm-steps") ?? 2);
 const STEPS = Number(flags.get("steps") ?? 10);
 const NBATCHES = Number(flags.get("batches") ?? 40);
 const LR = 1e-3;
@@ -75,11 +76,16 @@ if (loaded) {
   }
 }
 
+// Each rep starts with WARM_STEPS untimed steps, as the torch child process warms up before its timed loop: the
+// first step after another library's rep pays for that library's leftovers (its garbage collection, caches full of
+// its data, this library's worker threads asleep).
 const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) => ({
-  name, before, run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
+  name,
+  before: async () => { await before(); for (let s = 0; s < WARM_STEPS; s++) trainer.step(); },
+  run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
 }));
 process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
-const measured = await interleaved(contenders, { warmup: 2, targetMs: 4000, minReps: 4, maxReps: 20 });
+const measured = await interleaved(contenders, { warmup: 2, warmupMs: 1000, targetMs: 4000, minReps: 4, maxReps: 20 });
 
 const torch = torchTraining({
   model: "nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))",
@@ -107,7 +113,7 @@ const report = [
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
     loaded ? `tfjs: ${loaded.tf.version.tfjs}; wasm backend: ${loaded.wasmNote}` : "tfjs: not run",
     torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
-    `one rep = ${STEPS} training steps; contenders interleaved rep by rep; median over reps`,
+    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; contenders interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
   ]).map((l) => `- ${l}`),
   "",
   markdownTable(
