@@ -5,8 +5,13 @@
 
 namespace axon {
 
+// How long an idle worker spins before it sleeps: AXON_SPIN_US at first, and up to AXON_SPIN_MAX_US for a program
+// whose parallel regions come in bursts with short gaps (see worker_loop).
 #ifndef AXON_SPIN_US
 #define AXON_SPIN_US 50
+#endif
+#ifndef AXON_SPIN_MAX_US
+#define AXON_SPIN_MAX_US 1000
 #endif
 
 // Set while a thread runs pool tasks, so a kernel that calls parallel_for from inside a task runs serially.
@@ -80,13 +85,14 @@ void ThreadPool::run_tasks(uint32_t region, int thread) {
 }
 
 void ThreadPool::worker_loop(int id, uint32_t seen) {
+  long spin_us = AXON_SPIN_US;
   for (;;) {
-    // Spin for up to AXON_SPIN_US for the next region before sleeping on the condition variable: a matmul's
-    // regions come microseconds apart, while between JavaScript-side work a spinning worker would steal a core.
+    // Spin for up to spin_us for the next region before sleeping on the condition variable: a matmul's regions come
+    // microseconds apart, while between JavaScript-side work a spinning worker would steal a core.
     auto region = [&] { return static_cast<uint32_t>(work_.load(std::memory_order_acquire) >> 32); };
     uint32_t r = region();
     if (r == seen) {
-      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(AXON_SPIN_US);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us);
       for (int spin = 0; r == seen; spin++) {
         cpu_relax();
         r = region();
@@ -94,11 +100,19 @@ void ThreadPool::worker_loop(int id, uint32_t seen) {
       }
     }
     if (r == seen) {
+      const auto slept = std::chrono::steady_clock::now();
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return region() != seen || stop_.load(); });
         r = region();
       }
+      // Woken soon after giving up (a training step's gaps of JavaScript between its products): spin through such
+      // a gap next time, since each wake-up costs the caller a system call and the region this worker's late
+      // start. Asleep for long (a program that computes now and then): back towards the short spin, so that an
+      // idle program does not keep a core busy.
+      const long gap = static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - slept).count()) + spin_us;
+      spin_us = gap <= AXON_SPIN_MAX_US ? std::min<long>(AXON_SPIN_MAX_US, std::max(2 * spin_us, gap + gap / 2))
+                                        : std::max<long>(AXON_SPIN_US, spin_us / 2);
       // Pass the wake-up on: the caller wakes one sleeping worker and each woken worker wakes two more, so all of
       // them are up after ~log2(workers) wake-ups in a row (see parallel_for).
       wake_.notify_one();
