@@ -611,6 +611,62 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
     }
   });
 
+  test("optimizer state that would be a float32 subnormal is stored as a zero of its sign, alike in both backends", () => {
+    use();
+    const MIN = 1.1754943508222875e-38;
+    // Moments and buffers around the smallest normal float32, with zero gradients: each step shrinks them.
+    const start = Float32Array.from([2e-38, -2e-38, 1.3e-38, -1.2e-38, 1e-39, 1.4e-45, -1.4e-45, 0, -0, 5e-38, 1, -3e-37]);
+    const n = start.length, zeroGrad = new Float32Array(n);
+    const noSubnormal = (a: Float32Array, ctx: string) => {
+      for (let i = 0; i < n; i++) assert.ok(a[i] === 0 || Math.abs(a[i]) >= MIN, `${ctx}: element ${i} is subnormal (${a[i]})`);
+    };
+    const sameBits = (got: Float32Array, want: Float32Array, ctx: string) => {
+      for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]), `${ctx}: element ${i} is ${Object.is(got[i], -0) ? "-0" : got[i]}, expected ${Object.is(want[i], -0) ? "-0" : want[i]}`);
+    };
+    const theta = Float32Array.from({ length: n }, (_, i) => i / 10), tn = theta.slice();
+    const b = start.slice(), bn = start.slice();
+    for (let step = 0; step < 3; step++) {
+      const p: SgdStepParams = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, first: false };
+      referenceBackend.sgdStep!(theta, zeroGrad, b, p);
+      native.sgdStep!(tn, zeroGrad, bn, p);
+      // After the first step, -1.2e-38 * 0.9 (subnormal) is stored as -0 by both.
+      if (step === 0) assert.ok(Object.is(b[3], -0) && Object.is(bn[3], -0), `a negative subnormal becomes -0 (got ${b[3]}, ${bn[3]})`);
+    }
+    noSubnormal(b, "sgdStep reference buffer");
+    sameBits(bn, b, "sgdStep buffer");
+    sameBits(tn, theta, "sgdStep param");
+
+    // Not centered: the square average and the momentum buffer are flushed. Centered: the two averages are kept as
+    // they are (a flushed v under an unflushed gAve would make v - gAve² negative), the buffer is flushed.
+    for (const centered of [false, true]) {
+      const v = start.map(Math.abs), ga = centered ? start.slice() : null, rb = start.slice();
+      const vn = v.slice(), gan = ga && ga.slice(), rbn = rb.slice();
+      for (let step = 0; step < 3; step++) {
+        const p: RmspropStepParams = { lr: 0.01, alpha: 0.5, eps: 1e-8, weightDecay: 0, momentum: 0.5, maximize: false };
+        referenceBackend.rmspropStep!(theta, zeroGrad, v, ga, rb, p);
+        native.rmspropStep!(tn, zeroGrad, vn, gan, rbn, p);
+      }
+      if (!centered) noSubnormal(v, "rmspropStep reference squareAvg");
+      noSubnormal(rb, `rmspropStep reference momentum buffer${centered ? " (centered)" : ""}`);
+      sameBits(vn, v, `rmspropStep squareAvg${centered ? " (centered)" : ""}`);
+      if (ga) sameBits(gan!, ga, "rmspropStep gradAvg");
+      sameBits(rbn, rb, `rmspropStep momentum buffer${centered ? " (centered)" : ""}`);
+      sameBits(tn, theta, `rmspropStep param${centered ? " (centered)" : ""}`);
+    }
+
+    const m = start.slice(), v2 = start.map(Math.abs), mn = m.slice(), v2n = v2.slice(), ta = theta.slice(), tan = theta.slice();
+    for (let step = 1; step <= 3; step++) {
+      const p: AdamStepParams = { lr: 1e-3, beta1: 0.5, beta2: 0.5, eps: 1e-8, weightDecay: 0, decoupled: false, maximize: false, step };
+      referenceBackend.adamStep!(ta, zeroGrad, m, v2, null, p);
+      native.adamStep!(tan, zeroGrad, mn, v2n, null, p);
+    }
+    for (const [got, want, name] of [[mn, m, "expAvg"], [v2n, v2, "expAvgSq"]] as const) {
+      noSubnormal(want, `adamStep reference ${name}`);
+      noSubnormal(got, `adamStep native ${name}`);
+    }
+    assertClose(tan, ta, 4e-7, 0, "adamStep param");
+  });
+
   test("adamStep agrees with the reference to float32 rounding: Adam, AdamW, L2, AMSGrad, maximize, 10 steps", () => {
     use();
     const ref = referenceBackend.adamStep!, nat = native.adamStep!;

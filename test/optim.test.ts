@@ -293,6 +293,43 @@ describe("every optimizer converges on a tiny linear regression", () => {
   }
 });
 
+test("float32 optimizer state never holds subnormals: the moments of a weight whose gradient stays zero end at 0", () => {
+  // m = 0.1 after the first step, then 0.9 m per step: subnormal after ~820 steps, where PyTorch's would stay
+  // (0.9 times the smallest subnormal rounds back to it); Axon stores 0 there (see src/backend/reference/optim.ts).
+  // Centered RMSprop keeps its two averages as they are (flushing one and not the other could make the step NaN);
+  // a test below checks it stays finite.
+  const MIN = 1.1754943508222875e-38;
+  for (const [name, make, state] of [
+    ["Adam", (p: Tensor[]) => new optim.Adam(p, { lr: 1e-3 }), ["expAvg", "expAvgSq"]],
+    ["SGD momentum", (p: Tensor[]) => new optim.SGD(p, { lr: 1e-3, momentum: 0.9 }), ["momentumBuffer"]],
+    ["RMSprop momentum", (p: Tensor[]) => new optim.RMSprop(p, { lr: 1e-3, alpha: 0.9, momentum: 0.9 }), ["squareAvg", "momentumBuffer"]],
+  ] as const) {
+    const w = ax.tensor([0.5, -0.5, 1], { requiresGrad: true });
+    const opt = make([w]);
+    for (let i = 0; i < 1000; i++) {
+      w.grad = i === 0 ? ax.tensor([1, -1, 0.5]) : ax.zeros([3]);
+      opt.step();
+    }
+    const st = (opt as unknown as { state: Map<Tensor, Record<string, Tensor>> }).state.get(w)!;
+    for (const key of state) {
+      const t = st[key];
+      assert.ok(t instanceof Tensor, `${name}: no state ${key}`);
+      for (const x of t.toTypedArray()) assert.ok(x === 0 || Math.abs(x) >= MIN, `${name} ${key}: subnormal ${x}`);
+    }
+    if (name === "Adam") assert.ok(st.expAvg.toTypedArray().every((x) => x === 0), `Adam's first moment decayed to 0, got ${st.expAvg.toArray()}`);
+  }
+});
+
+test("centered RMSprop stays finite while its averages decay past the smallest normal float32", () => {
+  const w = ax.tensor([0.5, -0.5, 1], { requiresGrad: true });
+  const opt = new optim.RMSprop([w], { lr: 1e-3, alpha: 0.9, momentum: 0.9, centered: true });
+  for (let i = 0; i < 1000; i++) {
+    w.grad = i === 0 ? ax.tensor([1, -1, 0.5]) : ax.zeros([3]);
+    opt.step();
+  }
+  assert.ok(w.toTypedArray().every(Number.isFinite), `parameters ${w.toArray()}`);
+});
+
 describe("gradient clipping matches torch.nn.utils", () => {
   function withGrads(dtype: DType): Tensor[] {
     return [[2, 3], [4]].map((shape, i) => {
