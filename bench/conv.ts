@@ -105,7 +105,7 @@ const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) 
   run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
 }));
 process.stderr.write(`CNN, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
-const measured = await interleaved(contenders, { warmup: 1, warmupMs: 1000, targetMs: 4000, minReps: 3, maxReps: 15 });
+const measured = await interleaved(contenders, { warmup: 1, warmupMs: 1000, collectGarbage: true, targetMs: 4000, minReps: 3, maxReps: 15 });
 const torch = torchTraining({
   model: "nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64*7*7, 10))",
   sampleShape: [1, 28, 28], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,

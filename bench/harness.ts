@@ -53,19 +53,15 @@ export interface InterleaveOptions {
   targetMs?: number;
   minReps?: number;
   maxReps?: number;
+  /** Collect garbage before each rep (node must run with --expose-gc, as the npm bench scripts do). For
+   *  allocation-heavy reps (training steps): otherwise V8 collects one library's garbage (tfjs-cpu makes a lot)
+   *  during the next library's rep, on its cores. Not for reps of microseconds (small matmuls, inference): V8
+   *  finishes a collection on a background thread, which then took the second core from Axon's worker for the
+   *  whole rep. */
+  collectGarbage?: boolean;
   /** Keep warming up until this much time has passed too: JavaScript reaches its fastest tier only after some
    *  hundreds of calls (an MLP step's code was still ~40% slower after 20 steps). */
   warmupMs?: number;
-}
-
-/**
- * A full garbage collection when node runs with --expose-gc (the npm bench scripts pass it), so that no rep pays
- * for the garbage of the contender before it: after a rep of tfjs-cpu, V8's collection of its garbage ran during
- * the next contender's rep, on the cores that contender's threads were using.
- */
-export function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc === "function") gc();
 }
 
 /**
@@ -73,7 +69,8 @@ export function collectGarbage(): void {
  * count. Returns each contender's Stats in milliseconds per rep.
  */
 export async function interleaved(contenders: readonly Contender[], opts: InterleaveOptions = {}): Promise<Map<string, Stats>> {
-  const { warmup = 2, warmupMs = 0, targetMs = 1500, minReps = 5, maxReps = 25 } = opts;
+  const { warmup = 2, warmupMs = 0, targetMs = 1500, minReps = 5, maxReps = 25, collectGarbage = false } = opts;
+  const gc = collectGarbage ? (globalThis as { gc?: () => void }).gc : undefined;
   const reps = new Map<string, number>();
   for (const c of contenders) {
     let last = Infinity;
@@ -89,7 +86,7 @@ export async function interleaved(contenders: readonly Contender[], opts: Interl
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
       if (r >= reps.get(c.name)!) continue;
-      collectGarbage();
+      gc?.();
       if (c.before) await c.before();
       samples.get(c.name)!.push(await timeOnce(c.run));
     }

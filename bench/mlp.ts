@@ -85,7 +85,7 @@ const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) 
   run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
 }));
 process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
-const measured = await interleaved(contenders, { warmup: 2, warmupMs: 1000, targetMs: 4000, minReps: 4, maxReps: 20 });
+const measured = await interleaved(contenders, { warmup: 2, warmupMs: 1000, collectGarbage: true, targetMs: 4000, minReps: 4, maxReps: 20 });
 
 const torch = torchTraining({
   model: "nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))",
