@@ -76,14 +76,15 @@ struct F32 {
   int64_t length = 0;
 };
 
-// The typed array at argument i if it is one of type `want` (data and element count), else a TypeError.
+// The typed array at argument i if it is one of type `want` (data and element count), else a TypeError that says
+// "<what> must be <type>".
 bool get_typed(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, const char* what, const char* type,
                void** data, int64_t* length) {
   napi_typedarray_type t;
   size_t n = 0;
   void* p = nullptr;
   if (napi_get_typedarray_info(info.Env(), info[i], &t, &n, &p, nullptr, nullptr) != napi_ok || t != want) {
-    return throw_type(info.Env(), std::string("axon native: ") + what + " must be a " + type);
+    return throw_type(info.Env(), std::string("axon native: ") + what + " must be " + type);
   }
   *data = p;
   *length = static_cast<int64_t>(n);
@@ -92,7 +93,7 @@ bool get_typed(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type wa
 
 bool get_f32(const Napi::CallbackInfo& info, size_t i, const char* what, F32* out) {
   void* p;
-  if (!get_typed(info, i, napi_float32_array, what, "Float32Array", &p, &out->length)) return false;
+  if (!get_typed(info, i, napi_float32_array, what, "a Float32Array", &p, &out->length)) return false;
   out->data = static_cast<float*>(p);
   return true;
 }
@@ -104,7 +105,7 @@ struct U8 {
 
 bool get_u8(const Napi::CallbackInfo& info, size_t i, const char* what, U8* out) {
   void* p;
-  if (!get_typed(info, i, napi_uint8_array, what, "Uint8Array", &p, &out->length)) return false;
+  if (!get_typed(info, i, napi_uint8_array, what, "a Uint8Array", &p, &out->length)) return false;
   out->data = static_cast<uint8_t*>(p);
   return true;
 }
@@ -643,7 +644,7 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
 
 bool get_i32(const Napi::CallbackInfo& info, size_t i, const char* what, int32_t** data, int64_t* length) {
   void* p;
-  if (!get_typed(info, i, napi_int32_array, what, "Int32Array", &p, length)) return false;
+  if (!get_typed(info, i, napi_int32_array, what, "an Int32Array", &p, length)) return false;
   *data = static_cast<int32_t*>(p);
   return true;
 }
