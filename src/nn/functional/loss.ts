@@ -201,7 +201,8 @@ interface ClassTargets {
 }
 
 /** Checks int32 class-index targets against an input whose class dimension is `cd`. */
-function checkClassTargets(op: string, input: Tensor, cd: number, target: Tensor, ignoreIndex: number): ClassTargets {
+/** Checks that `target` holds int32 class indices shaped as the input without its class dimension. */
+function checkClassTargetShape(op: string, input: Tensor, cd: number, target: Tensor): void {
   checkTensor(op, "target", target);
   const expected = input.shape.filter((_, i) => i !== cd);
   if (target.dtype !== "int32") {
@@ -214,6 +215,10 @@ function checkClassTargets(op: string, input: Tensor, cd: number, target: Tensor
     }
     throw new ShapeError(`${op}: for input of shape ${fmt(input.shape)} the class-index target must have shape ${fmt(expected)}, got ${fmt(target.shape)}`);
   }
+}
+
+function checkClassTargets(op: string, input: Tensor, cd: number, target: Tensor, ignoreIndex: number): ClassTargets {
+  checkClassTargetShape(op, input, cd, target);
   const c = input.shape[cd];
   const t = target.toTypedArray();
   const safe = new Int32Array(t.length), ignored = new Uint8Array(t.length);
@@ -251,13 +256,8 @@ function nllFromLogProbs(logp: Tensor, cd: number, tg: ClassTargets, weight: Ten
 function crossEntropyRows(input: Tensor, target: Tensor, ignoreIndex: number, reduction: "mean" | "sum"): Tensor {
   const op = "crossEntropy";
   const [n, c] = input.shape;
-  if (target.ndim !== 1 || target.shape[0] !== n) {
-    if (target.ndim >= 1 && target.shape[0] !== n) {
-      throw new ShapeError(`${op}: input batch size ${n} does not match target batch size ${target.shape[0]} (input ${fmt(input.shape)}, target ${fmt(target.shape)})`);
-    }
-    throw new ShapeError(`${op}: for input of shape ${fmt(input.shape)} the class-index target must have shape [${n}], got ${fmt(target.shape)}`);
-  }
-  const t = target.toTypedArray();
+  checkClassTargetShape(op, input, 1, target);
+  const t = target.toTypedArray().slice(); // the targets as of the forward, as the composed path read them
   const logp = empty(input.shape, input.dtype);
   const lp = logp.data;
   getBackend().softmax(contiguousData(input), n, c, 1, lp, true);
