@@ -55,6 +55,23 @@ if ("error" in loaded) {
     }
   }
 
+  test("matmul on 8 threads (4 tiles a thread instead of 2) agrees with the reference", () => {
+    const native = createNativeBackend(addon);
+    const before = addon.getNumThreads();
+    addon.setIsa(defaultIsa);
+    addon.setNumThreads(8);
+    try {
+      const g = new ax.Generator(8008);
+      for (const [m, n, k] of [[300, 257, 513], [129, 1024, 64], [256, 256, 256], [1, 700, 300]]) {
+        for (const transA of [false, true]) for (const transB of [false, true]) {
+          checkMatmul(native, g, { batch: 1, m, n, k, transA, transB, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
+        }
+      }
+    } finally {
+      addon.setNumThreads(before);
+    }
+  });
+
   describe("native backend through the ops", () => {
     test("an MLP's forward and backward agree with the reference backend", () => {
       if (!ax.listBackends().includes("native")) ax.registerBackend(createNativeBackend(addon), -1);
