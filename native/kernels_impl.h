@@ -303,6 +303,18 @@ static void reduce(int op, const float* x, size_t outer, size_t size, size_t inn
 // the B vectors and one broadcast fill the register file: 8x32 (16 zmm accumulators) for AVX-512, 6x16
 // (12 ymm) for AVX2, 4x8 for the portable fallback.
 
+// The tile of C that the kernel will store, requested at its start so that its lines arrive while the kernel
+// computes: C is usually a fresh output (a tensor just allocated, not in any cache), and without this each store
+// waited for its line to come from memory. A row of the tile may straddle one more line than it fills (C is only
+// 16-byte aligned), hence its last float is requested too.
+template <int ROWS, int COLS>
+static inline void prefetch_c_tile(const float* c, long ldc) {
+  for (int r = 0; r < ROWS; r++) {
+    for (int j = 0; j < COLS; j += 16) __builtin_prefetch(c + r * ldc + j);
+    __builtin_prefetch(c + r * ldc + COLS - 1);
+  }
+}
+
 #if defined(__AVX512F__)
 constexpr int MR = 8, NR = 32;
 
@@ -311,6 +323,7 @@ static void gemm_micro(long kc, const float* __restrict a, long ra, long la, con
   __m512 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
   const float *a0 = a, *a1 = a + ra, *a2 = a + 2 * ra, *a3 = a + 3 * ra, *a4 = a + 4 * ra, *a5 = a + 5 * ra,
               *a6 = a + 6 * ra, *a7 = a + 7 * ra;
+  prefetch_c_tile<8, 32>(c, ldc);
 #pragma GCC unroll 4
   for (long l = 0, off = 0; l < kc; l++, off += la) {
     const __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
@@ -338,6 +351,7 @@ static void gemm_micro(long kc, const float* __restrict a, long ra, long la, con
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const float *a0 = a, *a1 = a + ra, *a2 = a + 2 * ra, *a3 = a + 3 * ra, *a4 = a + 4 * ra, *a5 = a + 5 * ra;
+  prefetch_c_tile<6, 16>(c, ldc);
 #pragma GCC unroll 4
   for (long l = 0, off = 0; l < kc; l++, off += la) {
     const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
