@@ -14,7 +14,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { isFloat, type DType } from "../tensor/dtype.js";
-import { fmt } from "../tensor/shape.js";
+import { fmt, sameShape } from "../tensor/shape.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { Parameter } from "./parameter.js";
 
@@ -372,10 +372,6 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function describe(v: unknown): string {

@@ -4,7 +4,7 @@ import type { BinaryOp, UnaryOp } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
 import { dtypeWithScalar, isFloat, resultType, type DType } from "../tensor/dtype.js";
-import { broadcastShapes, broadcastStrides } from "../tensor/shape.js";
+import { broadcastShapes, broadcastStrides, sameShape } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled, viewOf, type TensorLike } from "../tensor/tensor.js";
 import { sumToShape } from "./reduce.js";
 
@@ -36,6 +36,13 @@ function lift(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
 }
 
 function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, name: string): Tensor {
+  if (sameShape(a.shape, b.shape) && a.isContiguous() && b.isContiguous()) {
+    // The common case (two activations, a gradient and its input): no broadcasting to work out. Both operands are
+    // laid out as the output is, so its strides describe them too.
+    const out = empty(a.shape, outDtype);
+    getBackend().binary(op, { data: a.data, offset: a.offset, strides: out.strides }, { data: b.data, offset: b.offset, strides: out.strides }, out.shape, out.data);
+    return out;
+  }
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = empty(shape, outDtype);
   getBackend().binary(op, { data: a.data, offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) },
@@ -52,7 +59,7 @@ function unaryKernel(op: UnaryOp, x: Tensor, outDtype: DType = x.dtype, p0?: num
 /** relu's gradient: g where x > 0, else 0, in one kernel pass (no boolean mask tensor). With `inPlace` (g is the
  *  caller's to overwrite: see GradRule) it is written into g's storage when g's layout allows. */
 export function reluBackward(x: Tensor, g: Tensor, inPlace = false): Tensor {
-  if (inPlace && g.dtype === x.dtype && g.isContiguous() && g.offset === 0 && g.data.length === g.numel() && g.shape.length === x.shape.length && g.shape.every((d, i) => d === x.shape[i])) {
+  if (inPlace && g.dtype === x.dtype && g.isContiguous() && g.offset === 0 && g.data.length === g.numel() && sameShape(g.shape, x.shape)) {
     getBackend().binary("reluBackward", { data: x.data, offset: x.offset, strides: x.strides }, { data: g.data, offset: 0, strides: g.strides }, g.shape, g.data);
     return g;
   }

@@ -4,7 +4,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import type { TypedArray } from "../tensor/dtype.js";
-import { fmt } from "../tensor/shape.js";
+import { fmt, sameShape } from "../tensor/shape.js";
 import { enableGrad, noGrad } from "../autograd/grad_mode.js";
 
 /** Options every optimizer has. */
@@ -159,7 +159,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     for (const p of group.params) {
       const grad = p.grad;
       if (grad === null) continue;
-      if (grad.shape.length !== p.shape.length || grad.shape.some((d, i) => d !== p.shape[i])) {
+      if (!sameShape(grad.shape, p.shape)) {
         throw new Error(`${this.name}: a parameter of shape ${fmt(p.shape)} has a gradient of shape ${fmt(grad.shape)}`);
       }
       let state = this.state.get(p) as S | undefined;
@@ -253,9 +253,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     } else {
       throw new TypeError(`${this.name}.loadStateDict: state "${name}" of parameter ${index} is ${describe(value)}; expected a Tensor, a number or null`);
     }
-    const sameShape = src.ndim === p.ndim && src.shape.every((d, i) => d === p.shape[i]);
     const flatOfSameSize = src.ndim === 1 && src.numel() === p.numel();
-    if (!sameShape && !flatOfSameSize) {
+    if (!sameShape(src.shape, p.shape) && !flatOfSameSize) {
       throw new Error(`${this.name}.loadStateDict: state "${name}" of parameter ${index} has shape ${fmt(src.shape)}, the parameter has shape ${fmt(p.shape)}`);
     }
     // A fresh contiguous tensor of the parameter's dtype, so the update loops may use its .data directly.

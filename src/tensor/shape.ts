@@ -41,6 +41,14 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** Whether two shapes are the same, dimension by dimension (an indexed loop: see sliceDims). */
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -59,9 +67,12 @@ export function checkShape(op: string, shape: unknown): number[] {
 }
 
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
-  const ndim = Math.max(...shapes.map((s) => s.length));
-  const out = new Array<number>(ndim).fill(1);
-  for (const s of shapes) {
+  let ndim = 0;
+  for (let k = 0; k < shapes.length; k++) ndim = Math.max(ndim, shapes[k].length);
+  const out: number[] = [];
+  for (let i = 0; i < ndim; i++) out.push(1);
+  for (let k = 0; k < shapes.length; k++) {
+    const s = shapes[k];
     for (let i = 0; i < s.length; i++) {
       const o = ndim - s.length + i;
       const d = s[i];
@@ -75,7 +86,8 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Strides that read a tensor of `shape`/`strides` as if it had the (broadcast) shape `to`: size-1 dims get stride 0. */
 export function broadcastStrides(shape: Shape, strides: readonly number[], to: Shape): number[] {
-  const out = new Array<number>(to.length).fill(0);
+  const out: number[] = [];
+  for (let i = 0; i < to.length; i++) out.push(0);
   const lead = to.length - shape.length;
   for (let i = 0; i < shape.length; i++) out[lead + i] = shape[i] === 1 && to[lead + i] !== 1 ? 0 : strides[i];
   return out;

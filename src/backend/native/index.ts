@@ -19,6 +19,7 @@ import type {
 import type { TypedArray } from "../../tensor/dtype.js";
 import { referenceBackend } from "../reference/index.js";
 import { collapse } from "../reference/strided.js";
+import { isContiguous, numel } from "../../tensor/shape.js";
 import { adagradStep, adamScalars, adamStep, rmspropStep, sgdStep } from "../reference/optim.js";
 
 /** What the compiled addon (build/Release/axon_native.node) exports; see native/addon.cc. */
@@ -169,6 +170,9 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       const code = BINARY_CODES[op];
       const outOk = code !== undefined && (code >= 100 ? isU8(out) : isF32(out));
       if (code === undefined || !outOk || !isF32(a.data) || !isF32(b.data)) return ref.binary(op, a, b, shape, out);
+      if (isContiguous(shape, a.strides) && isContiguous(shape, b.strides)) {
+        return addon.binary(code, a.data, a.offset, 0, 1, b.data, b.offset, 0, 1, out as Float32Array | Uint8Array, 1, numel(shape));
+      }
       const v = as2d(shape, [a.strides, b.strides]);
       if (v) {
         const [[ra, ia], [rb, ib]] = v.s;

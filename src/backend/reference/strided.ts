@@ -7,19 +7,23 @@ export interface Collapsed {
 }
 
 export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): Collapsed {
-  const dims: number[] = [];
-  for (let d = 0; d < shape.length; d++) if (shape[d] !== 1) dims.push(d);
+  // Indexed loops, no callbacks: every native elementwise op with broadcasting calls this.
+  const nv = strides.length;
   const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (const d of dims) {
+  const outStrides: number[][] = [];
+  for (let v = 0; v < nv; v++) outStrides.push([]);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d];
+    if (size === 1) continue;
     const last = outShape.length - 1;
-    const mergeable = last >= 0 && strides.every((s, v) => outStrides[v][last] === s[d] * shape[d]);
+    let mergeable = last >= 0;
+    for (let v = 0; v < nv && mergeable; v++) mergeable = outStrides[v][last] === strides[v][d] * size;
     if (mergeable) {
-      outShape[last] *= shape[d];
-      strides.forEach((s, v) => (outStrides[v][last] = s[d]));
+      outShape[last] *= size;
+      for (let v = 0; v < nv; v++) outStrides[v][last] = strides[v][d];
     } else {
-      outShape.push(shape[d]);
-      strides.forEach((s, v) => outStrides[v].push(s[d]));
+      outShape.push(size);
+      for (let v = 0; v < nv; v++) outStrides[v].push(strides[v][d]);
     }
   }
   return { shape: outShape, strides: outStrides };

@@ -5,7 +5,7 @@
 
 import { Tensor, contiguousData, empty } from "../../tensor/tensor.js";
 import { allocate, isFloat } from "../../tensor/dtype.js";
-import { sliceDims, ShapeError, fmt } from "../../tensor/shape.js";
+import { sameShape, sliceDims, ShapeError, fmt } from "../../tensor/shape.js";
 import { getBackend } from "../../backend/registry.js";
 import { exclusive, record } from "../../autograd/graph.js";
 import { maximum, where } from "../../ops/elementwise.js";
@@ -79,10 +79,6 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
   if (!sameShape(input.shape, target.shape)) {
     throw new ShapeError(`${op}: target shape ${fmt(target.shape)} differs from input shape ${fmt(input.shape)}; reshape one of them (broadcasting here would silently compare the wrong elements)`);
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 // ---- regression ------------------------------------------------------------------------------------------------
