@@ -266,9 +266,11 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
   const bool aInPlace = AXON_A_IN_PLACE && (g.acs == 1 || g.ars == 1);
   std::atomic<bool> ok{true};
   auto multiply = [&](int tile, int) {
+    // Panels are dealt out evenly, so tiles differ by at most one panel: with whole tiles of ncP panels, a 784-column
+    // product (25 panels) split 8, 8, 8, 1 and one of two threads ran 16 panels while the other ran 9.
     const long ti = tile / nTiles, tj = tile % nTiles;
-    const long ip0 = ti * mcP, ip1 = std::min(mPanels, ip0 + mcP);
-    const long jp0 = tj * ncP, jp1 = std::min(nPanels, jp0 + ncP);
+    const long ip0 = mPanels * ti / mTiles, ip1 = mPanels * (ti + 1) / mTiles;
+    const long jp0 = nPanels * tj / nTiles, jp1 = nPanels * (tj + 1) / nTiles;
     float* pa = packA.get(static_cast<size_t>((ip1 - ip0) * MR * std::min(kcS, k)));
     float* lb = localB ? packBLocal.get(static_cast<size_t>((jp1 - jp0) * NR * std::min(kcS, k))) : nullptr;
     if (!pa || (localB && !lb)) {
