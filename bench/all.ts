@@ -26,7 +26,7 @@ const sections: string[] = [];
 for (const { script, result, title } of SUITE) {
   console.error(`\n==== ${title}: bench/${script} ${flags.join(" ")}`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(HERE, script), ...flags], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(HERE, script), ...flags], { stdio: "inherit" });
   if (r.status !== 0) {
     console.error(`bench/${script} failed (exit ${r.status ?? r.signal}); its section is left out`);
     sections.push(`## ${title}\n\nbench/${script} failed (exit ${r.status ?? r.signal}).\n`);

@@ -6,15 +6,15 @@
 //   npm run bench:conv
 //   npm run bench:conv -- --steps=2 --batches=20 --threads=1 --no-tfjs --no-torch --random --torch-threads=2
 //
-// One rep is `steps` full training steps (zero grads, forward, loss, backward, optimizer step); in-process
-// contenders are interleaved rep by rep (bench/harness.ts), PyTorch runs after them. Writes bench/results/conv.md.
+// One rep is `steps` full training steps (zero grads, forward, loss, backward, optimizer step); each contender runs
+// in a process of its own, and they are interleaved rep by rep (bench/harness.ts); PyTorch runs after them. Writes bench/results/conv.md.
 // Per-layer conv2d timings: npm run bench:conv-layers.
 
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
-import { loadTfjs } from "./tfjs.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { loadTfjs, tfjsInstalled, type Tf } from "./tfjs.js";
 import { torchTraining } from "./torch.js";
 
 const flags = parseFlags();
@@ -38,10 +38,7 @@ const buildModel = () => new ax.nn.Sequential(
 );
 
 // ---- TensorFlow.js (NHWC, as tfjs wants) ------------------------------------------------------------------------
-const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
-
-async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
-  const tf = loaded!.tf;
+async function tfjsTrainer(tf: Tf, backend: "cpu" | "wasm"): Promise<Trainer> {
   await tf.setBackend(backend);
   const uniform = (shape: number[], fanIn: number) => {
     const bound = 1 / Math.sqrt(fanIn);
@@ -75,49 +72,65 @@ async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
 }
 
 // ---- run ------------------------------------------------------------------------------------------------------
-const trainers = new Map<string, { trainer: Trainer; before: () => unknown }>();
-for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b, buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [1, 28, 28] }), before: () => ax.setBackend(b) });
-// Peers that cannot train this model (tfjs-wasm has no Conv2DBackpropFilter kernel) are listed with the reason.
-// One so slow that interleaving would take minutes (tfjs-cpu: tens of seconds a step) is timed on one more step.
+const names = ax.listBackends().sort().map((b) => `axon:${b}`);
+// The parent first tries the tfjs backends itself. Peers that cannot train this model (tfjs-wasm has no
+// Conv2DBackpropFilter kernel) are listed with the reason. One so slow that interleaving would take minutes
+// (tfjs-cpu: tens of seconds a step) is timed here on one more step. The others are interleaved with Axon.
 const cannot: string[] = [];
-const slow = new Map<string, { trainer: Trainer; ms: number }>();
-if (loaded) {
+const slow = new Map<string, { loss: number; ms: number }>();
+const tried = !isContenderProcess() && !flags.has("no-tfjs") && tfjsInstalled() ? await loadTfjs() : null;
+const wasmNote = tried?.wasmNote;
+if (tried) {
   for (const b of ["cpu", "wasm"] as const) {
-    const trainer = await tfjsTrainer(b);
+    const trainer = await tfjsTrainer(tried.tf, b);
     try {
       trainer.step();
       const t0 = performance.now();
       trainer.step();
       const ms = performance.now() - t0;
-      if (ms > 3000) slow.set(`tfjs-${b}`, { trainer, ms });
-      else trainers.set(`tfjs-${b}`, { trainer, before: () => loaded.tf.setBackend(b) });
+      if (ms > 3000) slow.set(`tfjs-${b}`, { loss: trainer.loss(), ms });
+      else names.push(`tfjs-${b}`);
     } catch (e) {
       cannot.push(`tfjs-${b}: cannot train this model (${(e as Error).message.split("\n")[0]})`);
     }
   }
 }
 // Each rep starts with WARM_STEPS untimed steps, as the torch child process warms up before its timed loop: the
-// first step after another library's rep pays for that library's leftovers (its garbage collection, caches full of
-// its data, this library's worker threads asleep).
-const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) => ({
-  name,
-  before: async () => { await before(); for (let s = 0; s < WARM_STEPS; s++) trainer.step(); },
-  run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
-}));
-process.stderr.write(`CNN, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
-const measured = await interleaved(contenders, { warmup: 1, warmupMs: 1000, collectGarbage: true, targetMs: 4000, minReps: 3, maxReps: 15 });
+// first step of a rep follows another process's rep, and pays for its leftovers (caches full of its data, this
+// library's worker threads asleep).
+const contenders = await isolated(names, async (name): Promise<Contender> => {
+  let trainer: Trainer;
+  if (name.startsWith("axon:")) {
+    trainer = axonTrainer(name.slice(5), buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [1, 28, 28] });
+  } else {
+    const loaded = await loadTfjs();
+    if (!loaded) throw new Error("tfjs did not load");
+    trainer = await tfjsTrainer(loaded.tf, name === "tfjs-cpu" ? "cpu" : "wasm");
+  }
+  return {
+    name,
+    before: () => { for (let s = 0; s < WARM_STEPS; s++) trainer.step(); },
+    run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
+    result: () => trainer.loss(),
+  };
+});
+process.stderr.write(`CNN, batch ${BATCH}, ${STEPS} steps per rep: ${names.join(", ")} ...\n`);
+const measured = await interleaved(contenders, { warmup: 1, warmupMs: 1000, targetMs: 4000, minReps: 3, maxReps: 15 });
+const losses = new Map<string, number>();
+for (const c of contenders) losses.set(c.name, (await c.result!()) as number);
+contenders.close();
 const torch = torchTraining({
   model: "nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64*7*7, 10))",
   sampleShape: [1, 28, 28], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,
 }, xs, ys, flags);
 
-const rows: { name: string; sps: number; ms: number; loss: number }[] = [...trainers].map(([name, { trainer }]) => ({
-  name: name === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : name,
+const rows: { name: string; sps: number; ms: number; loss: number }[] = names.map((name) => ({
+  name: name === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : name,
   sps: (STEPS * BATCH) / (measured.get(name)!.median / 1000),
   ms: measured.get(name)!.median / STEPS,
-  loss: trainer.loss(),
+  loss: losses.get(name)!,
 }));
-for (const [name, { trainer, ms }] of slow) rows.push({ name: `${name} (one step, not interleaved)`, sps: BATCH / (ms / 1000), ms, loss: trainer.loss() });
+for (const [name, { loss, ms }] of slow) rows.push({ name: `${name} (one step, not interleaved)`, sps: BATCH / (ms / 1000), ms, loss });
 if (torch) rows.push({ name: `torch ${torch.version} (${torchThreads} threads)`, sps: torch.sps, ms: torch.msPerStep, loss: torch.loss });
 const peers = rows.filter((r) => !r.name.startsWith("axon:native"));
 
@@ -129,9 +142,9 @@ const report = [
     `model: conv3x3(1->32, pad 1)-ReLU-maxpool2, conv3x3(32->64, pad 1)-ReLU-maxpool2, dense 3136->10; softmax cross-entropy, Adam lr ${LR}, batch ${BATCH}, float32`,
     `data: ${source}`,
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
-    loaded ? `tfjs: ${loaded.tf.version.tfjs}; wasm backend: ${loaded.wasmNote}` : "tfjs: not run",
+    tried ? `tfjs: ${tried.tf.version.tfjs}; wasm backend: ${wasmNote}` : "tfjs: not run",
     torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
-    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; in-process contenders interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
+    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
     ...cannot,
   ]).map((l) => `- ${l}`),
   "",

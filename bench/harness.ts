@@ -1,10 +1,19 @@
-// Shared helpers for Axon's benchmarks (matmul today; MLP training and inference later): timing with warm-up,
-// round-robin interleaving of contenders, summary statistics, markdown tables, and writing bench/results/.
+// Shared helpers for Axon's benchmarks: timing with warm-up, round-robin interleaving of contenders that each run
+// in a process of their own, summary statistics, markdown tables, and writing bench/results/.
 //
 // Why interleave: benchmarks run on shared, noisy machines where speed drifts for seconds at a time. Running
 // contender A's reps, then B's, would credit that drift to whichever ran during it. Taking one rep of each in
 // turn makes every contender see the same conditions, so ratios stay honest even when absolute numbers wobble.
+//
+// Why a process each: in one process, the contenders share one JavaScript heap and its garbage collector. One
+// library's garbage (tfjs-cpu makes a lot) was collected during the next library's reps, on its cores: with tfjs
+// in the process, Axon's batch-1 inference measured 18.6-40.6 us against 12.9-13.4 without. Collecting garbage
+// before each rep fixed that but hid each contender's own collections from its reps. In a process of its own, each
+// contender pays for its own garbage and nobody else's. While one contender runs, the others are stopped
+// (SIGSTOP): an idle V8 process still collects garbage and compiles in the background, and on a 2-core machine
+// that took a core from the contender being timed (batch-256 inference reps of 0.8 ms went to 3-5 ms).
 
+import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -44,6 +53,10 @@ export interface Contender {
   run: () => unknown;
   /** Runs, untimed, before each of this contender's reps (e.g. switching a library's active backend). */
   before?: () => unknown;
+  /** Times one rep itself and returns its milliseconds (a contender in another process: see isolated). */
+  timedRun?: () => Promise<number>;
+  /** What the report needs from the contender once its reps are done (a last loss, an output to compare). */
+  result?: () => unknown;
 }
 
 export interface InterleaveOptions {
@@ -53,12 +66,6 @@ export interface InterleaveOptions {
   targetMs?: number;
   minReps?: number;
   maxReps?: number;
-  /** Collect garbage before each rep (node must run with --expose-gc, as the npm bench scripts do). For
-   *  allocation-heavy reps (training steps): otherwise V8 collects one library's garbage (tfjs-cpu makes a lot)
-   *  during the next library's rep, on its cores. Not for reps of microseconds (small matmuls, inference): V8
-   *  finishes a collection on a background thread, which then took the second core from Axon's worker for the
-   *  whole rep. */
-  collectGarbage?: boolean;
   /** Keep warming up until this much time has passed too: JavaScript reaches its fastest tier only after some
    *  hundreds of calls (an MLP step's code was still ~40% slower after 20 steps). */
   warmupMs?: number;
@@ -69,15 +76,15 @@ export interface InterleaveOptions {
  * count. Returns each contender's Stats in milliseconds per rep.
  */
 export async function interleaved(contenders: readonly Contender[], opts: InterleaveOptions = {}): Promise<Map<string, Stats>> {
-  const { warmup = 2, warmupMs = 0, targetMs = 1500, minReps = 5, maxReps = 25, collectGarbage = false } = opts;
-  const gc = collectGarbage ? (globalThis as { gc?: () => void }).gc : undefined;
+  const { warmup = 2, warmupMs = 0, targetMs = 1500, minReps = 5, maxReps = 25 } = opts;
+  const time = (c: Contender) => (c.timedRun ? c.timedRun() : timeOnce(c.run));
   const reps = new Map<string, number>();
   for (const c of contenders) {
     let last = Infinity;
     const start = performance.now();
     for (let i = 0; i < Math.max(1, warmup) || performance.now() - start < warmupMs; i++) {
       if (c.before) await c.before();
-      last = await timeOnce(c.run);
+      last = await time(c);
     }
     reps.set(c.name, Math.max(minReps, Math.min(maxReps, Math.round(targetMs / Math.max(last, 1e-3)))));
   }
@@ -86,12 +93,153 @@ export async function interleaved(contenders: readonly Contender[], opts: Interl
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
       if (r >= reps.get(c.name)!) continue;
-      gc?.();
       if (c.before) await c.before();
-      samples.get(c.name)!.push(await timeOnce(c.run));
+      samples.get(c.name)!.push(await time(c));
     }
   }
   return new Map([...samples].map(([name, s]) => [name, stats(s)]));
+}
+
+// ---- one process per contender ----------------------------------------------------------------------------------
+
+const CONTENDER_ENV = "AXON_BENCH_CONTENDER";
+
+type Request = { id: number; cmd: "setup" | "run" | "result" };
+type Reply = { id: number; value?: unknown; error?: string };
+
+/** Whether this process is one contender's child (forked by isolated), not the benchmark's parent process. */
+export function isContenderProcess(): boolean {
+  return process.env[CONTENDER_ENV] !== undefined;
+}
+
+/**
+ * The contenders `names`, each built by `make` in a child process of its own: the running benchmark script forks
+ * itself (same flags, same node options) once per name, with AXON_BENCH_CONTENDER=<name>[@<key>]. In the parent
+ * this returns proxies whose timedRun and result are requests to the children; call `close` on them when
+ * done. The children build their contenders one at a time, once all have started, each with the others stopped:
+ * a build that sizes its reps by timing (bench/infer.ts) must not share the cores with another process. In a
+ * child, this answers the parent's requests and exits when the parent disconnects: the code after the call never
+ * runs there. `key` tells apart the rounds of one script (the sizes
+ * of matmul), so that a child serves only the round it was forked for.
+ */
+export async function isolated(names: readonly string[], make: (name: string) => Contender | Promise<Contender>, key = ""):
+  Promise<Contender[] & { close: () => void }> {
+  const wanted = process.env[CONTENDER_ENV];
+  if (wanted !== undefined) {
+    const at = wanted.lastIndexOf("@");
+    const [name, k] = at < 0 ? [wanted, ""] : [wanted.slice(0, at), wanted.slice(at + 1)];
+    if (k === key && names.includes(name)) await serve(name, make);
+    return Object.assign([], { close: () => {} }); // another round's child: not this one
+  }
+  const children: ChildProcess[] = [];
+  // Stopping the others while one runs (see the top of this file); POSIX only.
+  const canStop = process.platform !== "win32";
+  const signalOthers = (self: ChildProcess, signal: "SIGSTOP" | "SIGCONT") => {
+    if (canStop) for (const c of children) if (c !== self && c.exitCode === null) c.kill(signal);
+  };
+  const resumeAll = () => { if (canStop) for (const c of children) if (c.exitCode === null) c.kill("SIGCONT"); };
+  process.once("exit", resumeAll);
+  const starts: Promise<void>[] = [];
+  const setups: (() => Promise<unknown>)[] = [];
+  const contenders = names.map((name): Contender => {
+    const child = fork(process.argv[1], process.argv.slice(2), {
+      execArgv: process.execArgv,
+      env: { ...process.env, [CONTENDER_ENV]: key ? `${name}@${key}` : name },
+      serialization: "advanced",
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    children.push(child);
+    let next = 0;
+    const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+    // A child drops requests that arrive before it listens: the first one waits for its "ready" (id -1).
+    let started: () => void;
+    const ready = new Promise<void>((resolve) => { started = resolve; });
+    starts.push(ready);
+    child.on("message", (m: Reply) => {
+      if (m.id === -1) return started();
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(`${name}: ${m.error}`));
+      else p?.resolve(m.value);
+    });
+    let exited = "";
+    child.on("exit", (code, signal) => {
+      exited = `its process exited (${code ?? signal}) before answering`;
+      started();
+      for (const p of pending.values()) p.reject(new Error(`${name}: ${exited}`));
+      pending.clear();
+    });
+    const ask = async (cmd: Request["cmd"]) => {
+      await ready;
+      if (exited) throw new Error(`${name}: ${exited}`);
+      return new Promise<unknown>((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        child.send({ id, cmd } satisfies Request);
+      });
+    };
+    setups.push(async () => {
+      signalOthers(child, "SIGSTOP");
+      try {
+        return await ask("setup");
+      } finally {
+        signalOthers(child, "SIGCONT");
+      }
+    });
+    // One request per rep: the child runs its before() and then its timed rep back to back. As two requests, the
+    // round trip between them let the child's worker threads fall asleep, and 128^3 products measured half their
+    // speed.
+    return {
+      name,
+      run: () => { throw new Error(`${name} runs in its own process: use timedRun`); },
+      timedRun: async () => {
+        signalOthers(child, "SIGSTOP");
+        try {
+          return (await ask("run")) as number;
+        } finally {
+          signalOthers(child, "SIGCONT");
+        }
+      },
+      result: () => ask("result"),
+    };
+  });
+  const close = () => {
+    resumeAll();
+    for (const c of children) if (c.connected) c.disconnect();
+  };
+  try {
+    await Promise.all(starts);
+    for (const setup of setups) await setup();
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return Object.assign(contenders, { close });
+}
+
+/** A child's side of isolated(): builds its contender when asked, then runs requests one at a time until the
+ *  parent disconnects. A "run" is the contender's before() and then its rep, timed. */
+async function serve(name: string, make: (name: string) => Contender | Promise<Contender>): Promise<never> {
+  let c: Contender = { name, run: () => { throw new Error(`${name}: not set up`); } };
+  const answer = async (m: Request): Promise<Reply> => {
+    try {
+      if (m.cmd === "setup") {
+        c = await make(name);
+        return { id: m.id, value: null };
+      }
+      if (m.cmd === "run") {
+        await c.before?.();
+        return { id: m.id, value: await timeOnce(c.run) };
+      }
+      return { id: m.id, value: (await c.result?.()) ?? null };
+    } catch (e) {
+      return { id: m.id, error: (e as Error).stack ?? String(e) };
+    }
+  };
+  process.on("message", (m: Request) => { void answer(m).then((r) => process.send!(r)); });
+  process.send!({ id: -1, value: "ready" } satisfies Reply);
+  await new Promise<void>((resolve) => process.on("disconnect", resolve));
+  process.exit(0);
 }
 
 /** Formats a number with a fixed number of significant-looking decimals, "-" for missing values. */

@@ -6,15 +6,16 @@
 //   npm run bench:infer
 //   npm run bench:infer -- --threads=1 --no-tfjs
 //
-// A rep is a loop of forwards (about 2 ms of work, so timer resolution does not matter) and the result is its
-// per-forward time; contenders are interleaved rep by rep (bench/harness.ts). tfjs forwards run inside tf.tidy and
+// A rep is a loop of forwards (about 10 ms of work, so timer resolution does not matter) and the result is its
+// per-forward time; each contender runs in a process of its own, and they are interleaved rep by rep
+// (bench/harness.ts). tfjs forwards run inside tf.tidy and
 // end with dataSync(), so, as with Axon, the output values are in JavaScript memory when a forward ends.
 // Writes bench/results/infer.md.
 
 import * as ax from "../src/index.node.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
-import { loadTfjs } from "./tfjs.js";
+import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
 
 const flags = parseFlags();
 if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
@@ -38,10 +39,7 @@ function axonForward(backend: string): Forward {
   };
 }
 
-const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
-
-async function tfjsForward(backend: "cpu" | "wasm"): Promise<Forward> {
-  const tf = loaded!.tf;
+async function tfjsForward(tf: Tf, backend: "cpu" | "wasm"): Promise<Forward> {
   await tf.setBackend(backend);
   const layer = (fanIn: number, fanOut: number) => {
     const bound = 1 / Math.sqrt(fanIn);
@@ -62,42 +60,52 @@ async function tfjsForward(backend: "cpu" | "wasm"): Promise<Forward> {
   };
 }
 
-const forwards = new Map<string, { forward: Forward; before: () => unknown }>();
-for (const b of ax.listBackends().sort()) forwards.set(`axon:${b}`, { forward: axonForward(b), before: () => ax.setBackend(b) });
-if (loaded) {
-  for (const b of ["cpu", "wasm"] as const) forwards.set(`tfjs-${b}`, { forward: await tfjsForward(b), before: () => loaded.tf.setBackend(b) });
+const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+
+/** One contender at one batch size, in its own process: a loop of forwards sized to ~10 ms. */
+async function contender(name: string, batch: number): Promise<Contender> {
+  let forward: Forward, note = "";
+  if (name.startsWith("axon:")) {
+    forward = axonForward(name.slice(5));
+  } else {
+    const loaded = await loadTfjs();
+    if (!loaded) throw new Error("tfjs did not load");
+    forward = await tfjsForward(loaded.tf, name === "tfjs-cpu" ? "cpu" : "wasm");
+    note = loaded.wasmNote;
+  }
+  const one = forward(batch);
+  // Loops long enough (~10 ms) that timer resolution, the harness's own cost and the first forward after another
+  // process's rep (caches full of its data, worker threads asleep) vanish: with ~2 ms loops, batch 256 was 1-2
+  // forwards a rep. They are sized from warm calls, after a second of them: JavaScript reaches its fastest tier
+  // only after some hundreds of calls (sized from the first five, a batch-1 rep was 5 forwards instead of ~100).
+  for (let w = performance.now(); performance.now() - w < 1000;) one();
+  const t0 = performance.now();
+  let calls = 0;
+  while (performance.now() - t0 < 20) { one(); calls++; }
+  const loops = Math.max(1, Math.round((10 * calls) / (performance.now() - t0)));
+  return { name, run: () => { for (let i = 0; i < loops; i++) one(); }, result: () => ({ loops, note }) };
 }
 
 // Per batch size: microseconds per forward, median and min over reps.
 const results = new Map<number, Map<string, { median: number; min: number }>>();
+let wasmNote = "";
 for (const batch of BATCHES) {
-  const contenders: Contender[] = [];
-  for (const [name, { forward, before }] of forwards) {
-    await before();
-    const one = forward(batch);
-    // Loops long enough (~2 ms) that timer resolution and the harness's own cost vanish. They are sized from warm
-    // calls: sized from the first five (JIT compilation, cold caches), a batch-1 rep was 5 forwards instead of ~100,
-    // and the report measured mostly the first forward of each rep.
-    for (let w = performance.now(); performance.now() - w < 20;) one();
-    const t0 = performance.now();
-    let calls = 0;
-    while (performance.now() - t0 < 5) { one(); calls++; }
-    const loops = Math.max(1, Math.round((2 * calls) / (performance.now() - t0)));
-    contenders.push({ name, before, run: () => { for (let i = 0; i < loops; i++) one(); } });
-    (contenders[contenders.length - 1] as Contender & { loops: number }).loops = loops;
-  }
-  process.stderr.write(`batch ${batch}: ${contenders.map((c) => c.name).join(", ")} ...\n`);
+  const contenders = await isolated(names, (name) => contender(name, batch), String(batch));
+  if (contenders.length === 0) continue; // a child process serving another batch size
+  process.stderr.write(`batch ${batch}: ${names.join(", ")} ...\n`);
   const measured = await interleaved(contenders, { warmup: 3, targetMs: 1500, minReps: 15, maxReps: 200 });
   const perForward = new Map<string, { median: number; min: number }>();
   for (const c of contenders) {
-    const loops = (c as Contender & { loops: number }).loops, s = measured.get(c.name)!;
+    const { loops, note } = (await c.result!()) as { loops: number; note: string };
+    if (c.name === "tfjs-wasm") wasmNote = note;
+    const s = measured.get(c.name)!;
     perForward.set(c.name, { median: (s.median * 1000) / loops, min: (s.min * 1000) / loops });
   }
+  contenders.close();
   results.set(batch, perForward);
 }
 
-const names = [...forwards.keys()];
-const label = (c: string) => (c === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : c);
+const label = (c: string) => (c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c);
 const peers = names.filter((c) => !c.startsWith("axon:native"));
 const lat = results.get(1)!, thr = results.get(256)!;
 const sps = (c: string) => 256 / (thr.get(c)!.median / 1e6);
@@ -107,8 +115,8 @@ const report = [
   "",
   ...environment([
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
-    loaded ? `tfjs: ${loaded.tf.version.tfjs}; wasm backend: ${loaded.wasmNote}` : "tfjs: not run",
-    "a rep = a loop of forwards (~2 ms); contenders interleaved rep by rep; median (min) over reps",
+    names.includes("tfjs-wasm") ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
+    "a rep = a loop of forwards (~10 ms); each contender in a process of its own, interleaved rep by rep; median (min) over reps",
   ]).map((l) => `- ${l}`),
   "",
   "## Batch 1: latency per forward",

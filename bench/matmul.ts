@@ -1,7 +1,7 @@
 // Square float32 matmul: Axon (every registered backend: native when its addon is built, and reference) beside
 // TensorFlow.js (cpu and wasm backends) and, when Debian's python3 has torch, PyTorch, all in one run. For each
-// size the in-process contenders are interleaved rep by rep (see bench/harness.ts), then PyTorch runs the same
-// size in a child process.
+// size the contenders, each in a process of its own, are interleaved rep by rep (see bench/harness.ts), then
+// PyTorch runs the same size in a child process.
 //
 //   npm run bench:matmul                 sizes 128, 256, 512, 1024, 2048 (2048 takes minutes: reference, tfjs-cpu)
 //   npm run bench:matmul -- --no-big     sizes 128 to 1024
@@ -14,10 +14,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as ax from "../src/index.node.js";
 import {
-  BENCH_DIR, TORCH_PYTHON, environment, fmt, interleaved, markdownTable, parseFlags, stats, writeResults,
-  type Contender, type Stats,
+  BENCH_DIR, TORCH_PYTHON, environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, stats,
+  writeResults, type Contender, type Stats,
 } from "./harness.js";
-import { loadTfjs, type Tf } from "./tfjs.js";
+import { loadTfjs, tfjsInstalled, tfjsVersion } from "./tfjs.js";
 import { nativeInfo } from "../src/backend/native/index.js";
 
 const flags = parseFlags();
@@ -33,12 +33,11 @@ const PYTHON = TORCH_PYTHON;
 
 // ---- peers --------------------------------------------------------------------------------------------------
 // TensorFlow.js is optional: the benchmark still runs Axon alone if it is not installed.
-const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
-const tf: Tf | null = loaded?.tf ?? null;
-const wasmNote = loaded?.wasmNote ?? "";
+const withTfjs = !flags.has("no-tfjs") && tfjsInstalled();
+let wasmNote = "";
 
 function torchVersion(): string | null {
-  if (flags.has("no-torch")) return null;
+  if (flags.has("no-torch") || isContenderProcess()) return null;
   const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim() : null;
 }
@@ -60,7 +59,7 @@ function torchSamples(n: number, reps: number): Stats | null {
 const axonNames = ax.listBackends();
 const columns = [
   ...axonNames.map((b) => `axon:${b}`),
-  ...(tf ? ["tfjs-cpu", `tfjs-wasm`] : []),
+  ...(withTfjs ? ["tfjs-cpu", "tfjs-wasm"] : []),
   ...(torch ? ["torch"] : []),
 ];
 const results = new Map<number, Map<string, Stats>>();
@@ -73,46 +72,64 @@ function randomData(n: number, seed: number): Float32Array {
   return x;
 }
 
-for (const n of sizes) {
+/** One contender for size n, in its own process: `inner` back-to-back products per rep. */
+async function contender(name: string, n: number): Promise<Contender> {
   const aData = randomData(n, 2 * n), bData = randomData(n, 2 * n + 1);
-  const contenders: Contender[] = [];
-  const outputs = new Map<string, () => Float32Array>();
-
   // Small products are timed as a run of back-to-back calls (the time per call is reported), as the torch child
   // process times its warm loop: one 50 us call timed alone right after another library's rep measures that
   // library's leftovers in the caches more than the call itself.
   // Each such rep also starts with a few untimed calls, as the torch child process warms up before its timed loop:
-  // the first call after another library's rep pays for that library's leftovers (its garbage collection, caches
-  // full of its data, this library's worker threads asleep) and was up to 4x a warm call here.
+  // the first call after another library's rep pays for that library's leftovers (caches full of its data, this
+  // library's worker threads asleep) and was up to 4x a warm call here.
   const inner = n <= 128 ? 16 : n <= 256 ? 4 : 1;
   const warmCalls = n <= 256 ? 4 : 0;
-  const repeat = (f: () => unknown) => () => { for (let i = 0; i < inner; i++) f(); };
-  const warm = (f: () => unknown) => { for (let i = 0; i < warmCalls; i++) f(); };
-  const A = ax.tensor(aData).reshape([n, n]), B = ax.tensor(bData).reshape([n, n]);
-  for (const name of axonNames) {
-    contenders.push({ name: `axon:${name}`, before: () => { ax.setBackend(name); warm(() => ax.matmul(A, B)); }, run: repeat(() => ax.matmul(A, B)) });
-    outputs.set(`axon:${name}`, () => { ax.setBackend(name); return ax.matmul(A, B).toTypedArray() as Float32Array; });
+  let once: () => Float32Array, note = "";
+  if (name.startsWith("axon:")) {
+    ax.setBackend(name.slice(5));
+    const A = ax.tensor(aData).reshape([n, n]), B = ax.tensor(bData).reshape([n, n]);
+    once = () => ax.matmul(A, B).toTypedArray() as Float32Array;
+  } else {
+    const loaded = await loadTfjs();
+    if (!loaded) throw new Error("tfjs did not load");
+    const t = loaded.tf;
+    await t.setBackend(name === "tfjs-cpu" ? "cpu" : "wasm");
+    note = loaded.wasmNote;
+    const ta = t.tensor2d(aData, [n, n]), tb = t.tensor2d(bData, [n, n]);
+    once = () => { const c = t.matMul(ta, tb); const d = c.dataSync() as Float32Array; c.dispose(); return d; };
   }
-  const disposers: (() => void)[] = [];
-  if (tf) {
-    const t = tf;
-    for (const [label, backend] of [["tfjs-cpu", "cpu"], ["tfjs-wasm", "wasm"]] as const) {
-      // Each backend gets its own input tensors, created while it is active, so no rep pays for moving data.
-      await t.setBackend(backend);
-      const ta = t.tensor2d(aData, [n, n]), tb = t.tensor2d(bData, [n, n]);
-      disposers.push(() => { ta.dispose(); tb.dispose(); });
-      const once = () => { const c = t.matMul(ta, tb); const d = c.dataSync() as Float32Array; c.dispose(); return d; };
-      contenders.push({ name: label, before: async () => { await t.setBackend(backend); warm(once); }, run: repeat(once) });
-      outputs.set(label, () => { void t.setBackend(backend); return once(); });
-    }
-  }
+  // Warm up for a second here, in the contender's own process: JavaScript reaches its fastest tier only after some
+  // hundreds of calls, and a process of its own gets no calls from the other contenders (when they shared a
+  // process, the reference backend's reps warmed ax.matmul for the native one too). Without this, native 128^3
+  // measured 52 GFLOPS on one thread against 92-99 with it. Contenders whose one call takes seconds skip it.
+  const t0 = performance.now();
+  once();
+  if (performance.now() - t0 < 100) while (performance.now() - t0 < 1000) once();
+  return {
+    name,
+    before: () => { for (let i = 0; i < warmCalls; i++) once(); },
+    run: () => { for (let i = 0; i < inner; i++) once(); },
+    result: () => ({ output: once(), note, inner }),
+  };
+}
 
-  process.stderr.write(`n=${n}: ${contenders.map((c) => c.name).join(", ")}${torch ? ", torch" : ""} ... `);
+for (const n of sizes) {
+  const names = [...axonNames.map((b) => `axon:${b}`), ...(withTfjs ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+  const contenders = await isolated(names, (name) => contender(name, n), String(n));
+  if (contenders.length === 0) continue; // a child process serving another size
+  process.stderr.write(`n=${n}: ${names.join(", ")}${torch ? ", torch" : ""} ... `);
   const flop = 2 * n ** 3;
   const targetMs = n >= 1024 ? 8000 : 2500;
   // At 2048 one rep of the slow contenders takes seconds: one warm-up and three reps are enough there.
   const runs = await interleaved(contenders, { warmup: n >= 2048 ? 1 : 2, targetMs, minReps: n >= 2048 ? 3 : 5, maxReps: 30 });
-  const measured = new Map([...runs].map(([name, st]) => [name, stats(st.samples.map((ms) => ms / inner))]));
+  const outputs = new Map<string, Float32Array>();
+  const measured = new Map<string, Stats>();
+  for (const c of contenders) {
+    const { output, note, inner } = (await c.result!()) as { output: Float32Array; note: string; inner: number };
+    outputs.set(c.name, output);
+    if (c.name === "tfjs-wasm") wasmNote = note;
+    measured.set(c.name, stats(runs.get(c.name)!.samples.map((ms) => ms / inner)));
+  }
+  contenders.close();
   if (torch) {
     const ref = [...measured.values()][0];
     const reps = Math.max(5, Math.min(30, ref.samples.length * 2));
@@ -121,18 +138,15 @@ for (const n of sizes) {
   }
   results.set(n, measured);
 
-  // Sanity: every in-process contender computes the same product (float32 outputs, float32-level agreement).
-  const [first, ...rest] = [...outputs];
-  const want = first[1]();
+  // Sanity: every contender computes the same product (float32 outputs, float32-level agreement).
+  const [[firstName, want], ...rest] = [...outputs];
   let scale = 0;
   for (const v of want) scale = Math.max(scale, Math.abs(v));
-  for (const [label, get] of rest) {
-    const got = get();
+  for (const [label, got] of rest) {
     let err = 0;
     for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]));
-    checks.push(`n=${n}: max |${first[0]} - ${label}| / max |C| = ${(err / scale).toExponential(1)}`);
+    checks.push(`n=${n}: max |${firstName} - ${label}| / max |C| = ${(err / scale).toExponential(1)}`);
   }
-  for (const d of disposers) d();
   process.stderr.write(columns.map((c) => `${c} ${fmt(flop / (measured.get(c)?.median ?? NaN) / 1e6)}`).join(", ") + " GFLOPS\n");
 }
 
@@ -161,9 +175,9 @@ const report = [
   "# Square float32 matmul",
   "",
   ...environment([
-    tf ? `tfjs: ${tf.version.tfjs}; wasm backend: ${wasmNote}` : "tfjs: not run",
+    withTfjs ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     torch ? `torch: ${torch}, torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
-    "axon:reference and tfjs run on one thread of the Node main thread, interleaved rep by rep",
+    "each contender in a process of its own, interleaved rep by rep; axon:reference and tfjs run on one thread",
     "a rep of n = 128 is 16 back-to-back calls, of n = 256 4 calls (times are per call); larger n: one call",
     nativeNote,
   ]).map((l) => `- ${l}`),

@@ -5,15 +5,15 @@
 //   npm run bench:mlp
 //   npm run bench:mlp -- --steps=10 --batches=40 --threads=1 --no-tfjs --random
 //
-// One rep is `steps` full training steps (zero grads, forward, loss, backward, optimizer step); contenders are
-// interleaved rep by rep (bench/harness.ts). Prints a markdown table with samples/s and ratios and writes it to
+// One rep is `steps` full training steps (zero grads, forward, loss, backward, optimizer step); each contender runs
+// in a process of its own, and they are interleaved rep by rep (bench/harness.ts). Prints a markdown table with samples/s and ratios and writes it to
 // bench/results/mlp.md.
 
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
-import { loadTfjs } from "./tfjs.js";
+import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { loadTfjs, tfjsInstalled, tfjsVersion } from "./tfjs.js";
 import { torchTraining } from "./torch.js";
 
 const flags = parseFlags();
@@ -25,20 +25,17 @@ const LR = 1e-3;
 const torchThreads = Number(flags.get("torch-threads") ?? 2);
 if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
 
-// ---- data: the same images and labels for every contender ----------------------------------------------------
 const n = BATCH * NBATCHES;
 const { xs, ys, source } = fashionMnistOrRandom(n, flags);
 
-// ---- Axon -----------------------------------------------------------------------------------------------------
 const buildModel = () => new ax.nn.Sequential(
   new ax.nn.Flatten(), new ax.nn.Linear(784, 256), new ax.nn.ReLU(), new ax.nn.Linear(256, 128), new ax.nn.ReLU(), new ax.nn.Linear(128, 10),
 );
 
-// ---- TensorFlow.js --------------------------------------------------------------------------------------------
-const loaded = flags.has("no-tfjs") ? null : await loadTfjs();
-
-async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
-  const tf = loaded!.tf;
+async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer & { note: string }> {
+  const loaded = await loadTfjs();
+  if (!loaded) throw new Error("tfjs did not load");
+  const tf = loaded.tf;
   await tf.setBackend(backend);
   // He-uniform weights and zero biases, as Axon's nn.Linear (PyTorch's init differs only in the bound's constant).
   const layer = (fanIn: number, fanOut: number) => {
@@ -64,40 +61,43 @@ async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer> {
       loss.dispose();
     },
     loss: () => last,
+    note: backend === "wasm" ? loaded.wasmNote : "",
   };
 }
 
-// ---- run ------------------------------------------------------------------------------------------------------
-const trainers = new Map<string, { trainer: Trainer; before: () => unknown }>();
-for (const b of ax.listBackends().sort()) trainers.set(`axon:${b}`, { trainer: axonTrainer(b, buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [784] }), before: () => ax.setBackend(b) });
-if (loaded) {
-  for (const b of ["cpu", "wasm"] as const) {
-    trainers.set(`tfjs-${b}`, { trainer: await tfjsTrainer(b), before: () => loaded.tf.setBackend(b) });
-  }
-}
-
-// Each rep starts with WARM_STEPS untimed steps, as the torch child process warms up before its timed loop: the
-// first step after another library's rep pays for that library's leftovers (its garbage collection, caches full of
-// its data, this library's worker threads asleep).
-const contenders: Contender[] = [...trainers].map(([name, { trainer, before }]) => ({
-  name,
-  before: async () => { await before(); for (let s = 0; s < WARM_STEPS; s++) trainer.step(); },
-  run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
-}));
-process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${contenders.map((c) => c.name).join(", ")} ...\n`);
-const measured = await interleaved(contenders, { warmup: 2, warmupMs: 1000, collectGarbage: true, targetMs: 4000, minReps: 4, maxReps: 20 });
+// Each contender trains in a process of its own (see isolated in bench/harness.ts). One rep is STEPS steps after
+// WARM_STEPS untimed ones: the first step of a rep follows another process's rep, and pays for its leftovers (caches
+// full of its data, this library's worker threads asleep).
+const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+const contenders = await isolated(names, async (name): Promise<Contender> => {
+  const trainer = name.startsWith("axon:")
+    ? { ...axonTrainer(name.slice(5), buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [784] }), note: "" }
+    : await tfjsTrainer(name === "tfjs-cpu" ? "cpu" : "wasm");
+  return {
+    name,
+    before: () => { for (let s = 0; s < WARM_STEPS; s++) trainer.step(); },
+    run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
+    result: () => ({ loss: trainer.loss(), note: trainer.note }),
+  };
+});
+process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${names.join(", ")} ...\n`);
+const measured = await interleaved(contenders, { warmup: 2, warmupMs: 1000, targetMs: 4000, minReps: 4, maxReps: 20 });
+const finals = new Map<string, { loss: number; note: string }>();
+for (const c of contenders) finals.set(c.name, (await c.result!()) as { loss: number; note: string });
+contenders.close();
+const wasmNote = finals.get("tfjs-wasm")?.note;
 
 const torch = torchTraining({
   model: "nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))",
   sampleShape: [784], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,
 }, xs, ys, flags);
 
-const results = [...trainers].map(([c, { trainer }]) => ({
-  name: c === "tfjs-wasm" ? `tfjs-wasm (${loaded?.wasmNote})` : c,
+const results = names.map((c) => ({
+  name: c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c,
   short: c,
   sps: (STEPS * BATCH) / (measured.get(c)!.median / 1000),
   ms: measured.get(c)!.median / STEPS,
-  loss: trainer.loss(),
+  loss: finals.get(c)!.loss,
 }));
 if (torch) results.push({ name: `torch ${torch.version} (${torchThreads} threads)`, short: "torch", sps: torch.sps, ms: torch.msPerStep, loss: torch.loss });
 const peers = results.filter((r) => r.short !== "axon:native");
@@ -111,9 +111,9 @@ const report = [
     `model: 784-256-128-10 ReLU MLP, softmax cross-entropy, Adam lr ${LR}, batch ${BATCH}, float32`,
     `data: ${source}`,
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
-    loaded ? `tfjs: ${loaded.tf.version.tfjs}; wasm backend: ${loaded.wasmNote}` : "tfjs: not run",
+    wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
-    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; contenders interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
+    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
   ]).map((l) => `- ${l}`),
   "",
   markdownTable(

@@ -42,3 +42,22 @@ export async function loadTfjs(): Promise<LoadedTfjs | null> {
     return null;
   }
 }
+
+/** Whether TensorFlow.js and its wasm backend are installed (without loading them: a parent process that only
+ *  forks the contenders does not need them). */
+export function tfjsInstalled(): boolean {
+  const require = createRequire(import.meta.url);
+  try {
+    require.resolve("@tensorflow/tfjs/package.json");
+    require.resolve("@tensorflow/tfjs-backend-wasm/package.json");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The installed @tensorflow/tfjs version, read from its package.json. */
+export function tfjsVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require("@tensorflow/tfjs/package.json") as { version: string }).version;
+}
