@@ -75,14 +75,6 @@ function randomData(n: number, seed: number): Float32Array {
 /** One contender for size n, in its own process: `inner` back-to-back products per rep. */
 async function contender(name: string, n: number): Promise<Contender> {
   const aData = randomData(n, 2 * n), bData = randomData(n, 2 * n + 1);
-  // Small products are timed as a run of back-to-back calls (the time per call is reported), as the torch child
-  // process times its warm loop: one 50 us call timed alone right after another library's rep measures that
-  // library's leftovers in the caches more than the call itself.
-  // Each such rep also starts with a few untimed calls, as the torch child process warms up before its timed loop:
-  // the first call after another library's rep pays for that library's leftovers (caches full of its data, this
-  // library's worker threads asleep) and was up to 4x a warm call here.
-  const inner = n <= 128 ? 16 : n <= 256 ? 4 : 1;
-  const warmCalls = n <= 256 ? 4 : 0;
   let once: () => Float32Array, note = "";
   if (name.startsWith("axon:")) {
     ax.setBackend(name.slice(5));
@@ -104,6 +96,17 @@ async function contender(name: string, n: number): Promise<Contender> {
   const t0 = performance.now();
   once();
   if (performance.now() - t0 < 100) while (performance.now() - t0 < 1000) once();
+  // The same rule for every contender, from the time of a warm call: a rep is a run of back-to-back calls lasting
+  // ~2 ms (at least one; the time per call is reported), as the torch child process times its warm loop, and it
+  // starts with ~0.5 ms of untimed calls (at least one, for calls under 100 ms), as the torch child process warms
+  // up before its loop. The first call after another library's rep pays for that library's leftovers (caches full
+  // of its data, this library's worker threads asleep, its output's memory not in cache): a 50 us call timed alone
+  // measured mostly those, and a single 512^3 call ran at half the speed of the same call back to back.
+  const t1 = performance.now();
+  once();
+  const callMs = performance.now() - t1;
+  const inner = Math.max(1, Math.min(64, Math.round(2 / callMs)));
+  const warmCalls = callMs < 100 ? Math.max(1, Math.min(16, Math.round(0.5 / callMs))) : 0;
   return {
     name,
     before: () => { for (let i = 0; i < warmCalls; i++) once(); },
@@ -178,7 +181,7 @@ const report = [
     withTfjs ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     torch ? `torch: ${torch}, torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
     "each contender in a process of its own, interleaved rep by rep; axon:reference and tfjs run on one thread",
-    "a rep of n = 128 is 16 back-to-back calls, of n = 256 4 calls (times are per call); larger n: one call",
+    "a rep is ~2 ms of back-to-back calls (at least one; times are per call) after ~0.5 ms of untimed ones (at least one, for calls under 100 ms)",
     nativeNote,
   ]).map((l) => `- ${l}`),
   "",
