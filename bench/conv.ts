@@ -13,8 +13,8 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
-import { loadTfjs, tfjsInstalled, type Tf } from "./tfjs.js";
+import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
+import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
 import { torchTraining } from "./torch.js";
 
 const flags = parseFlags();
@@ -72,65 +72,72 @@ async function tfjsTrainer(tf: Tf, backend: "cpu" | "wasm"): Promise<Trainer> {
 }
 
 // ---- run ------------------------------------------------------------------------------------------------------
-const names = ax.listBackends().sort().map((b) => `axon:${b}`);
-// The parent first tries the tfjs backends itself. Peers that cannot train this model (tfjs-wasm has no
-// Conv2DBackpropFilter kernel) are listed with the reason. One so slow that interleaving would take minutes
-// (tfjs-cpu: tens of seconds a step) is timed here on one more step. The others are interleaved with Axon.
-const cannot: string[] = [];
-const slow = new Map<string, { loss: number; ms: number }>();
-const tried = !isContenderProcess() && !flags.has("no-tfjs") && tfjsInstalled() ? await loadTfjs() : null;
-const wasmNote = tried?.wasmNote;
-if (tried) {
-  for (const b of ["cpu", "wasm"] as const) {
-    const trainer = await tfjsTrainer(tried.tf, b);
-    try {
-      trainer.step();
-      const t0 = performance.now();
-      trainer.step();
-      const ms = performance.now() - t0;
-      if (ms > 3000) slow.set(`tfjs-${b}`, { loss: trainer.loss(), ms });
-      else names.push(`tfjs-${b}`);
-    } catch (e) {
-      cannot.push(`tfjs-${b}: cannot train this model (${(e as Error).message.split("\n")[0]})`);
-    }
-  }
-}
-// Each rep starts with WARM_STEPS untimed steps, as the torch child process warms up before its timed loop: the
-// first step of a rep follows another process's rep, and pays for its leftovers (caches full of its data, this
-// library's worker threads asleep).
+const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+// Each contender trains in a process of its own. A tfjs backend first tries two steps there: one that cannot train
+// this model (tfjs-wasm has no Conv2DBackpropFilter kernel) is listed with the reason, and one so slow that
+// interleaving would take minutes (tfjs-cpu: tens of seconds a step) is timed on its second step and not
+// interleaved. Each rep starts with WARM_STEPS untimed steps, as the torch child process warms up before its timed
+// loop: the first step of a rep follows another process's rep, and pays for its leftovers (caches full of its data,
+// this library's worker threads asleep).
+const SLOW = "one step, not interleaved";
+let wasmNote: string | undefined;
 const contenders = await isolated(names, async (name): Promise<Contender> => {
   let trainer: Trainer;
   if (name.startsWith("axon:")) {
     trainer = axonTrainer(name.slice(5), buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [1, 28, 28] });
   } else {
     const loaded = await loadTfjs();
-    if (!loaded) throw new Error("tfjs did not load");
+    if (!loaded) return skipped(name, "tfjs did not load (see the message above)");
     trainer = await tfjsTrainer(loaded.tf, name === "tfjs-cpu" ? "cpu" : "wasm");
+    const note = loaded.wasmNote;
+    try {
+      trainer.step();
+      const t0 = performance.now();
+      trainer.step();
+      const ms = performance.now() - t0;
+      if (ms > 3000) return skipped(name, SLOW, { loss: trainer.loss(), ms, note });
+    } catch (e) {
+      return skipped(name, `cannot train this model (${(e as Error).message.split("\n")[0]})`, { note });
+    }
+    const t = trainer;
+    return {
+      name,
+      before: () => { for (let s = 0; s < WARM_STEPS; s++) t.step(); },
+      run: () => { for (let s = 0; s < STEPS; s++) t.step(); },
+      result: () => ({ loss: t.loss(), note }),
+    };
   }
   return {
     name,
     before: () => { for (let s = 0; s < WARM_STEPS; s++) trainer.step(); },
     run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
-    result: () => trainer.loss(),
+    result: () => ({ loss: trainer.loss(), note: "" }),
   };
 });
-process.stderr.write(`CNN, batch ${BATCH}, ${STEPS} steps per rep: ${names.join(", ")} ...\n`);
-const measured = await interleaved(contenders, { warmup: 1, warmupMs: 1000, targetMs: 4000, minReps: 3, maxReps: 15 });
-const losses = new Map<string, number>();
-for (const c of contenders) losses.set(c.name, (await c.result!()) as number);
-contenders.close();
+const timed = contenders.filter((c) => !c.skip);
+process.stderr.write(`CNN, batch ${BATCH}, ${STEPS} steps per rep: ${timed.map((c) => c.name).join(", ")} ...\n`);
+const measured = await interleaved(timed, { warmup: 1, warmupMs: 1000, targetMs: 4000, minReps: 3, maxReps: 15 });
+const finals = new Map<string, { loss: number; ms?: number; note: string }>();
+for (const c of contenders) finals.set(c.name, (await c.result!()) as { loss: number; ms?: number; note: string });
+await contenders.close();
+wasmNote = finals.get("tfjs-wasm")?.note;
+const slow = contenders.filter((c) => c.skip === SLOW);
+const cannot = contenders.filter((c) => c.skip && c.skip !== SLOW).map((c) => `${c.name}: ${c.skip}`);
 const torch = torchTraining({
   model: "nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64*7*7, 10))",
   sampleShape: [1, 28, 28], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,
 }, xs, ys, flags);
 
-const rows: { name: string; sps: number; ms: number; loss: number }[] = names.map((name) => ({
+const rows: { name: string; sps: number; ms: number; loss: number }[] = timed.map(({ name }) => ({
   name: name === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : name,
   sps: (STEPS * BATCH) / (measured.get(name)!.median / 1000),
   ms: measured.get(name)!.median / STEPS,
-  loss: losses.get(name)!,
+  loss: finals.get(name)!.loss,
 }));
-for (const [name, { loss, ms }] of slow) rows.push({ name: `${name} (one step, not interleaved)`, sps: BATCH / (ms / 1000), ms, loss });
+for (const { name } of slow) {
+  const { loss, ms } = finals.get(name)! as { loss: number; ms: number };
+  rows.push({ name: `${name} (${SLOW})`, sps: BATCH / (ms / 1000), ms, loss });
+}
 if (torch) rows.push({ name: `torch ${torch.version} (${torchThreads} threads)`, sps: torch.sps, ms: torch.msPerStep, loss: torch.loss });
 const peers = rows.filter((r) => !r.name.startsWith("axon:native"));
 
@@ -142,7 +149,7 @@ const report = [
     `model: conv3x3(1->32, pad 1)-ReLU-maxpool2, conv3x3(32->64, pad 1)-ReLU-maxpool2, dense 3136->10; softmax cross-entropy, Adam lr ${LR}, batch ${BATCH}, float32`,
     `data: ${source}`,
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
-    tried ? `tfjs: ${tried.tf.version.tfjs}; wasm backend: ${wasmNote}` : "tfjs: not run",
+    wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
     `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
     ...cannot,

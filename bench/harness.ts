@@ -57,6 +57,8 @@ export interface Contender {
   timedRun?: () => Promise<number>;
   /** What the report needs from the contender once its reps are done (a last loss, an output to compare). */
   result?: () => unknown;
+  /** Why this contender is not timed (its library did not load, it cannot run the model); see isolated. */
+  skip?: string;
 }
 
 export interface InterleaveOptions {
@@ -107,6 +109,35 @@ const CONTENDER_ENV = "AXON_BENCH_CONTENDER";
 type Request = { id: number; cmd: "setup" | "run" | "result" };
 type Reply = { id: number; value?: unknown; error?: string };
 
+/** Every contender process this parent has forked and not yet seen exit. */
+const liveChildren = new Set<ChildProcess>();
+// A stopped child cannot see its parent go: whatever ends the parent first continues and ends its children.
+// (Only SIGKILL cannot be caught; a child it leaves stopped ends with its process group.)
+const STOPPABLE = process.platform !== "win32";
+let cleanupInstalled = false;
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const endChildren = () => {
+    for (const c of liveChildren) {
+      if (STOPPABLE) c.kill("SIGCONT");
+      c.kill("SIGTERM");
+    }
+  };
+  process.once("exit", endChildren);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      endChildren();
+      process.kill(process.pid, signal); // the default action, now that this handler is gone
+    });
+  }
+}
+
+/** A contender that is not timed, for `reason` (see Contender.skip); `result` is what its result() gives. */
+export function skipped(name: string, reason: string, result: unknown = null): Contender {
+  return { name, skip: reason, run: () => {}, result: () => result };
+}
+
 /** Whether this process is one contender's child (forked by isolated), not the benchmark's parent process. */
 export function isContenderProcess(): boolean {
   return process.env[CONTENDER_ENV] !== undefined;
@@ -115,32 +146,33 @@ export function isContenderProcess(): boolean {
 /**
  * The contenders `names`, each built by `make` in a child process of its own: the running benchmark script forks
  * itself (same flags, same node options) once per name, with AXON_BENCH_CONTENDER=<name>[@<key>]. In the parent
- * this returns proxies whose timedRun and result are requests to the children; call `close` on them when
- * done. The children build their contenders one at a time, once all have started, each with the others stopped:
- * a build that sizes its reps by timing (bench/infer.ts) must not share the cores with another process. In a
- * child, this answers the parent's requests and exits when the parent disconnects: the code after the call never
- * runs there. `key` tells apart the rounds of one script (the sizes
- * of matmul), so that a child serves only the round it was forked for.
+ * this returns proxies whose timedRun and result are requests to the children; call `close` on them when done.
+ * The children build their contenders one at a time, once all have started, each with the others stopped: a build
+ * that sizes its reps by timing (bench/infer.ts) must not share the cores with another process. A contender that
+ * cannot be timed (its library did not load, it cannot run the model) sets `skip` to the reason; its proxy then
+ * has `skip` too, and still answers result().
+ *
+ * In a child, the call whose `key` matches the child's answers the parent's requests and exits the process when
+ * the parent disconnects: the code after it never runs there. Calls with another key return an empty list, which
+ * the script must pass over (`key` tells apart the rounds of one script: the sizes of matmul).
  */
 export async function isolated(names: readonly string[], make: (name: string) => Contender | Promise<Contender>, key = ""):
-  Promise<Contender[] & { close: () => void }> {
+  Promise<Contender[] & { close: () => Promise<void> }> {
   const wanted = process.env[CONTENDER_ENV];
   if (wanted !== undefined) {
     const at = wanted.lastIndexOf("@");
     const [name, k] = at < 0 ? [wanted, ""] : [wanted.slice(0, at), wanted.slice(at + 1)];
-    if (k === key && names.includes(name)) await serve(name, make);
-    return Object.assign([], { close: () => {} }); // another round's child: not this one
+    if (k === key) await serve(name, make);
+    return Object.assign([], { close: async () => {} }); // another round's child
   }
+  installCleanup();
   const children: ChildProcess[] = [];
-  // Stopping the others while one runs (see the top of this file); POSIX only.
-  const canStop = process.platform !== "win32";
+  // Stopping the others while one runs (see the top of this file).
   const signalOthers = (self: ChildProcess, signal: "SIGSTOP" | "SIGCONT") => {
-    if (canStop) for (const c of children) if (c !== self && c.exitCode === null) c.kill(signal);
+    if (STOPPABLE) for (const c of children) if (c !== self && liveChildren.has(c)) c.kill(signal);
   };
-  const resumeAll = () => { if (canStop) for (const c of children) if (c.exitCode === null) c.kill("SIGCONT"); };
-  process.once("exit", resumeAll);
   const starts: Promise<void>[] = [];
-  const setups: (() => Promise<unknown>)[] = [];
+  const setups: (() => Promise<void>)[] = [];
   const contenders = names.map((name): Contender => {
     const child = fork(process.argv[1], process.argv.slice(2), {
       execArgv: process.execArgv,
@@ -149,12 +181,20 @@ export async function isolated(names: readonly string[], make: (name: string) =>
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     children.push(child);
+    liveChildren.add(child);
     let next = 0;
     const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
     // A child drops requests that arrive before it listens: the first one waits for its "ready" (id -1).
     let started: () => void;
     const ready = new Promise<void>((resolve) => { started = resolve; });
     starts.push(ready);
+    let exited = "";
+    const fail = (why: string) => {
+      exited ||= why;
+      started();
+      for (const p of pending.values()) p.reject(new Error(`${name}: ${exited}`));
+      pending.clear();
+    };
     child.on("message", (m: Reply) => {
       if (m.id === -1) return started();
       const p = pending.get(m.id);
@@ -162,12 +202,10 @@ export async function isolated(names: readonly string[], make: (name: string) =>
       if (m.error !== undefined) p?.reject(new Error(`${name}: ${m.error}`));
       else p?.resolve(m.value);
     });
-    let exited = "";
+    child.on("error", (e) => fail(`its process failed (${e.message})`));
     child.on("exit", (code, signal) => {
-      exited = `its process exited (${code ?? signal}) before answering`;
-      started();
-      for (const p of pending.values()) p.reject(new Error(`${name}: ${exited}`));
-      pending.clear();
+      liveChildren.delete(child);
+      fail(`its process exited (${code ?? signal}) before answering`);
     });
     const ask = async (cmd: Request["cmd"]) => {
       await ready;
@@ -175,21 +213,13 @@ export async function isolated(names: readonly string[], make: (name: string) =>
       return new Promise<unknown>((resolve, reject) => {
         const id = next++;
         pending.set(id, { resolve, reject });
-        child.send({ id, cmd } satisfies Request);
+        child.send({ id, cmd } satisfies Request, (e) => { if (e) fail(`a request could not be sent (${e.message})`); });
       });
     };
-    setups.push(async () => {
-      signalOthers(child, "SIGSTOP");
-      try {
-        return await ask("setup");
-      } finally {
-        signalOthers(child, "SIGCONT");
-      }
-    });
     // One request per rep: the child runs its before() and then its timed rep back to back. As two requests, the
     // round trip between them let the child's worker threads fall asleep, and 128^3 products measured half their
     // speed.
-    return {
+    const proxy: Contender = {
       name,
       run: () => { throw new Error(`${name} runs in its own process: use timedRun`); },
       timedRun: async () => {
@@ -202,16 +232,31 @@ export async function isolated(names: readonly string[], make: (name: string) =>
       },
       result: () => ask("result"),
     };
+    setups.push(async () => {
+      signalOthers(child, "SIGSTOP");
+      try {
+        const skip = await ask("setup");
+        if (typeof skip === "string") proxy.skip = skip;
+      } finally {
+        signalOthers(child, "SIGCONT");
+      }
+    });
+    return proxy;
   });
-  const close = () => {
-    resumeAll();
-    for (const c of children) if (c.connected) c.disconnect();
+  const close = async () => {
+    const gone = children.filter((c) => liveChildren.has(c)).map((c) => new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      if (STOPPABLE) c.kill("SIGCONT");
+      if (c.connected) c.disconnect();
+      else c.kill("SIGTERM");
+    }));
+    await Promise.all(gone); // gone before the next round (or torch) starts timing
   };
   try {
     await Promise.all(starts);
     for (const setup of setups) await setup();
   } catch (e) {
-    close();
+    await close();
     throw e;
   }
   return Object.assign(contenders, { close });
@@ -225,7 +270,7 @@ async function serve(name: string, make: (name: string) => Contender | Promise<C
     try {
       if (m.cmd === "setup") {
         c = await make(name);
-        return { id: m.id, value: null };
+        return { id: m.id, value: c.skip ?? null };
       }
       if (m.cmd === "run") {
         await c.before?.();
@@ -236,8 +281,10 @@ async function serve(name: string, make: (name: string) => Contender | Promise<C
       return { id: m.id, error: (e as Error).stack ?? String(e) };
     }
   };
-  process.on("message", (m: Request) => { void answer(m).then((r) => process.send!(r)); });
-  process.send!({ id: -1, value: "ready" } satisfies Reply);
+  // A send that fails (the parent is gone) ends this process rather than throwing an unhandled EPIPE.
+  const send = (r: Reply) => process.send!(r, (e: Error | null) => { if (e) process.exit(1); });
+  process.on("message", (m: Request) => { void answer(m).then(send); });
+  send({ id: -1, value: "ready" });
   await new Promise<void>((resolve) => process.on("disconnect", resolve));
   process.exit(0);
 }

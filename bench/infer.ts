@@ -14,7 +14,7 @@
 
 import * as ax from "../src/index.node.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
 
 const flags = parseFlags();
@@ -69,7 +69,7 @@ async function contender(name: string, batch: number): Promise<Contender> {
     forward = axonForward(name.slice(5));
   } else {
     const loaded = await loadTfjs();
-    if (!loaded) throw new Error("tfjs did not load");
+    if (!loaded) return skipped(name, "tfjs did not load (see the message above)");
     forward = await tfjsForward(loaded.tf, name === "tfjs-cpu" ? "cpu" : "wasm");
     note = loaded.wasmNote;
   }
@@ -89,24 +89,28 @@ async function contender(name: string, batch: number): Promise<Contender> {
 // Per batch size: microseconds per forward, median and min over reps.
 const results = new Map<number, Map<string, { median: number; min: number }>>();
 let wasmNote = "";
+const notRun = new Map<string, string>();
 for (const batch of BATCHES) {
   const contenders = await isolated(names, (name) => contender(name, batch), String(batch));
   if (contenders.length === 0) continue; // a child process serving another batch size
-  process.stderr.write(`batch ${batch}: ${names.join(", ")} ...\n`);
-  const measured = await interleaved(contenders, { warmup: 3, targetMs: 1500, minReps: 15, maxReps: 200 });
+  for (const c of contenders) if (c.skip) notRun.set(c.name, c.skip);
+  const timed = contenders.filter((c) => !notRun.has(c.name));
+  process.stderr.write(`batch ${batch}: ${timed.map((c) => c.name).join(", ")} ...\n`);
+  const measured = await interleaved(timed, { warmup: 3, targetMs: 1500, minReps: 15, maxReps: 200 });
   const perForward = new Map<string, { median: number; min: number }>();
-  for (const c of contenders) {
+  for (const c of timed) {
     const { loops, note } = (await c.result!()) as { loops: number; note: string };
     if (c.name === "tfjs-wasm") wasmNote = note;
     const s = measured.get(c.name)!;
     perForward.set(c.name, { median: (s.median * 1000) / loops, min: (s.min * 1000) / loops });
   }
-  contenders.close();
+  await contenders.close();
   results.set(batch, perForward);
 }
+const shown = names.filter((c) => !notRun.has(c));
 
 const label = (c: string) => (c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c);
-const peers = names.filter((c) => !c.startsWith("axon:native"));
+const peers = shown.filter((c) => !c.startsWith("axon:native"));
 const lat = results.get(1)!, thr = results.get(256)!;
 const sps = (c: string) => 256 / (thr.get(c)!.median / 1e6);
 const native = nativeInfo();
@@ -115,7 +119,8 @@ const report = [
   "",
   ...environment([
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
-    names.includes("tfjs-wasm") ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
+    shown.includes("tfjs-wasm") ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
+    ...[...notRun].map(([c, why]) => `${c}: not run (${why})`),
     "a rep = a loop of forwards (~10 ms); each contender in a process of its own, interleaved rep by rep; median (min) over reps",
   ]).map((l) => `- ${l}`),
   "",
@@ -123,7 +128,7 @@ const report = [
   "",
   markdownTable(
     ["contender", "median µs", "min µs", ...peers.map((p) => `÷ ${p}`)],
-    names.map((c) => [label(c), fmt(lat.get(c)!.median, 1), fmt(lat.get(c)!.min, 1),
+    shown.map((c) => [label(c), fmt(lat.get(c)!.median, 1), fmt(lat.get(c)!.min, 1),
       ...peers.map((p) => `${fmt(lat.get(p)!.median / lat.get(c)!.median)}x`)]),
   ),
   "",
@@ -131,7 +136,7 @@ const report = [
   "",
   markdownTable(
     ["contender", "samples/s", "µs per batch", ...peers.map((p) => `÷ ${p}`)],
-    names.map((c) => [label(c), fmt(sps(c), 0), fmt(thr.get(c)!.median, 0), ...peers.map((p) => `${fmt(sps(c) / sps(p))}x`)]),
+    shown.map((c) => [label(c), fmt(sps(c), 0), fmt(thr.get(c)!.median, 0), ...peers.map((p) => `${fmt(sps(c) / sps(p))}x`)]),
   ),
   "",
   "(÷ columns: how many times faster than that peer; above 1x the row is faster.)",

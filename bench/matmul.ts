@@ -14,8 +14,8 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as ax from "../src/index.node.js";
 import {
-  BENCH_DIR, TORCH_PYTHON, environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, stats,
-  writeResults, type Contender, type Stats,
+  BENCH_DIR, TORCH_PYTHON, environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, skipped,
+  stats, writeResults, type Contender, type Stats,
 } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion } from "./tfjs.js";
 import { nativeInfo } from "../src/backend/native/index.js";
@@ -63,6 +63,7 @@ const columns = [
   ...(torch ? ["torch"] : []),
 ];
 const results = new Map<number, Map<string, Stats>>();
+const notRun = new Map<string, string>();
 const checks: string[] = [];
 
 function randomData(n: number, seed: number): Float32Array {
@@ -82,7 +83,7 @@ async function contender(name: string, n: number): Promise<Contender> {
     once = () => ax.matmul(A, B).toTypedArray() as Float32Array;
   } else {
     const loaded = await loadTfjs();
-    if (!loaded) throw new Error("tfjs did not load");
+    if (!loaded) return skipped(name, "tfjs did not load (see the message above)");
     const t = loaded.tf;
     await t.setBackend(name === "tfjs-cpu" ? "cpu" : "wasm");
     note = loaded.wasmNote;
@@ -123,16 +124,18 @@ for (const n of sizes) {
   const flop = 2 * n ** 3;
   const targetMs = n >= 1024 ? 8000 : 2500;
   // At 2048 one rep of the slow contenders takes seconds: one warm-up and three reps are enough there.
-  const runs = await interleaved(contenders, { warmup: n >= 2048 ? 1 : 2, targetMs, minReps: n >= 2048 ? 3 : 5, maxReps: 30 });
+  for (const c of contenders) if (c.skip) notRun.set(c.name, c.skip);
+  const timed = contenders.filter((c) => !c.skip);
+  const runs = await interleaved(timed, { warmup: n >= 2048 ? 1 : 2, targetMs, minReps: n >= 2048 ? 3 : 5, maxReps: 30 });
   const outputs = new Map<string, Float32Array>();
   const measured = new Map<string, Stats>();
-  for (const c of contenders) {
+  for (const c of timed) {
     const { output, note, inner } = (await c.result!()) as { output: Float32Array; note: string; inner: number };
     outputs.set(c.name, output);
     if (c.name === "tfjs-wasm") wasmNote = note;
     measured.set(c.name, stats(runs.get(c.name)!.samples.map((ms) => ms / inner)));
   }
-  contenders.close();
+  await contenders.close();
   if (torch) {
     const ref = [...measured.values()][0];
     const reps = Math.max(5, Math.min(30, ref.samples.length * 2));
@@ -179,6 +182,7 @@ const report = [
   "",
   ...environment([
     withTfjs ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
+    ...[...notRun].map(([c, why]) => `${c}: not run (${why})`),
     torch ? `torch: ${torch}, torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
     "each contender in a process of its own, interleaved rep by rep; axon:reference and tfjs run on one thread",
     "a rep is ~2 ms of back-to-back calls (at least one; times are per call) after ~0.5 ms of untimed ones (at least one, for calls under 100 ms)",

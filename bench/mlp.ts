@@ -12,8 +12,8 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
-import { loadTfjs, tfjsInstalled, tfjsVersion } from "./tfjs.js";
+import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
+import { loadTfjs, tfjsInstalled, tfjsVersion, type LoadedTfjs } from "./tfjs.js";
 import { torchTraining } from "./torch.js";
 
 const flags = parseFlags();
@@ -32,9 +32,7 @@ const buildModel = () => new ax.nn.Sequential(
   new ax.nn.Flatten(), new ax.nn.Linear(784, 256), new ax.nn.ReLU(), new ax.nn.Linear(256, 128), new ax.nn.ReLU(), new ax.nn.Linear(128, 10),
 );
 
-async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer & { note: string }> {
-  const loaded = await loadTfjs();
-  if (!loaded) throw new Error("tfjs did not load");
+async function tfjsTrainer(loaded: LoadedTfjs, backend: "cpu" | "wasm"): Promise<Trainer & { note: string }> {
   const tf = loaded.tf;
   await tf.setBackend(backend);
   // He-uniform weights and zero biases, as Axon's nn.Linear (PyTorch's init differs only in the bound's constant).
@@ -70,9 +68,14 @@ async function tfjsTrainer(backend: "cpu" | "wasm"): Promise<Trainer & { note: s
 // full of its data, this library's worker threads asleep).
 const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])];
 const contenders = await isolated(names, async (name): Promise<Contender> => {
-  const trainer = name.startsWith("axon:")
-    ? { ...axonTrainer(name.slice(5), buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [784] }), note: "" }
-    : await tfjsTrainer(name === "tfjs-cpu" ? "cpu" : "wasm");
+  let trainer: Trainer & { note: string };
+  if (name.startsWith("axon:")) {
+    trainer = { ...axonTrainer(name.slice(5), buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [784] }), note: "" };
+  } else {
+    const loaded = await loadTfjs();
+    if (!loaded) return skipped(name, "tfjs did not load (see the message above)");
+    trainer = await tfjsTrainer(loaded, name === "tfjs-cpu" ? "cpu" : "wasm");
+  }
   return {
     name,
     before: () => { for (let s = 0; s < WARM_STEPS; s++) trainer.step(); },
@@ -81,10 +84,11 @@ const contenders = await isolated(names, async (name): Promise<Contender> => {
   };
 });
 process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${names.join(", ")} ...\n`);
-const measured = await interleaved(contenders, { warmup: 2, warmupMs: 1000, targetMs: 4000, minReps: 4, maxReps: 20 });
+const timed = contenders.filter((c) => !c.skip);
+const measured = await interleaved(timed, { warmup: 2, warmupMs: 1000, targetMs: 4000, minReps: 4, maxReps: 20 });
 const finals = new Map<string, { loss: number; note: string }>();
-for (const c of contenders) finals.set(c.name, (await c.result!()) as { loss: number; note: string });
-contenders.close();
+for (const c of timed) finals.set(c.name, (await c.result!()) as { loss: number; note: string });
+await contenders.close();
 const wasmNote = finals.get("tfjs-wasm")?.note;
 
 const torch = torchTraining({
@@ -92,7 +96,7 @@ const torch = torchTraining({
   sampleShape: [784], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,
 }, xs, ys, flags);
 
-const results = names.map((c) => ({
+const results = timed.map(({ name: c }) => ({
   name: c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c,
   short: c,
   sps: (STEPS * BATCH) / (measured.get(c)!.median / 1000),
@@ -112,6 +116,7 @@ const report = [
     `data: ${source}`,
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
     wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
+    ...contenders.filter((c) => c.skip).map((c) => `${c.name}: not run (${c.skip})`),
     torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
     `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
   ]).map((l) => `- ${l}`),

@@ -305,8 +305,8 @@ static void reduce(int op, const float* x, size_t outer, size_t size, size_t inn
 
 // The tile of C that the kernel will store, requested at its start so that its lines arrive while the kernel
 // computes: C is usually a fresh output (a tensor just allocated, not in any cache), and without this each store
-// waited for its line to come from memory. A row of the tile may straddle one more line than it fills (C is only
-// 16-byte aligned), hence its last float is requested too.
+// waited for its line to come from memory. A row of the tile may straddle one more line than it fills (a row of C
+// starts wherever the output's row or a tensor's offset puts it), hence its last float is requested too.
 template <int ROWS, int COLS>
 static inline void prefetch_c_tile(const float* c, long ldc) {
   for (int r = 0; r < ROWS; r++) {
