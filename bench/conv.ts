@@ -7,15 +7,16 @@
 //   npm run bench:conv -- --steps=2 --batches=20 --threads=1 --no-tfjs --no-torch --random --torch-threads=2
 //
 // One rep is `steps` full training steps (zero grads, forward, loss, backward, optimizer step); each contender runs
-// in a process of its own, and they are interleaved rep by rep (bench/harness.ts); PyTorch runs after them. Writes bench/results/conv.md.
+// in a process of its own (PyTorch's is Python: bench/torch_server.py), and they are interleaved rep by rep
+// (bench/harness.ts). Writes bench/results/conv.md.
 // Per-layer conv2d timings: npm run bench:conv-layers.
 
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
-import { torchTraining } from "./torch.js";
+import { torchTraining, torchVersion } from "./torch.js";
 
 const flags = parseFlags();
 const BATCH = 64;
@@ -76,10 +77,14 @@ const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.h
 // Each contender trains in a process of its own. A tfjs backend first tries two steps there: one that cannot train
 // this model (tfjs-wasm has no Conv2DBackpropFilter kernel) is listed with the reason, and one so slow that
 // interleaving would take minutes (tfjs-cpu: tens of seconds a step) is timed on its second step and not
-// interleaved. Each rep starts with WARM_STEPS untimed steps, as the torch child process warms up before its timed
-// loop: the first step of a rep follows another process's rep, and pays for its leftovers (caches full of its data,
+// interleaved. Each rep starts with WARM_STEPS untimed steps: the first step of a rep follows another process's rep, and pays for its leftovers (caches full of its data,
 // this library's worker threads asleep).
 const SLOW = "one step, not interleaved";
+const torch = isContenderProcess() ? null : torchVersion(flags);
+const external = torch === null ? [] : [torchTraining({
+  model: "nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64*7*7, 10))",
+  sampleShape: [1, 28, 28], batch: BATCH, batches: NBATCHES, steps: STEPS, warmSteps: WARM_STEPS, lr: LR, threads: torchThreads,
+}, xs, ys)];
 let wasmNote: string | undefined;
 const contenders = await isolated(names, async (name): Promise<Contender> => {
   let trainer: Trainer;
@@ -113,7 +118,7 @@ const contenders = await isolated(names, async (name): Promise<Contender> => {
     run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
     result: () => ({ loss: trainer.loss(), note: "" }),
   };
-});
+}, "", external);
 const timed = contenders.filter((c) => !c.skip);
 process.stderr.write(`CNN, batch ${BATCH}, ${STEPS} steps per rep: ${timed.map((c) => c.name).join(", ")} ...\n`);
 const measured = await interleaved(timed, { warmup: 1, warmupMs: 1000, targetMs: 4000, minReps: 3, maxReps: 15 });
@@ -123,13 +128,9 @@ await contenders.close();
 wasmNote = finals.get("tfjs-wasm")?.note;
 const slow = contenders.filter((c) => c.skip === SLOW);
 const cannot = contenders.filter((c) => c.skip && c.skip !== SLOW).map((c) => `${c.name}: ${c.skip}`);
-const torch = torchTraining({
-  model: "nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64*7*7, 10))",
-  sampleShape: [1, 28, 28], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,
-}, xs, ys, flags);
 
 const rows: { name: string; sps: number; ms: number; loss: number }[] = timed.map(({ name }) => ({
-  name: name === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : name,
+  name: name === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : name === "torch" ? `torch ${torch} (${torchThreads} threads)` : name,
   sps: (STEPS * BATCH) / (measured.get(name)!.median / 1000),
   ms: measured.get(name)!.median / STEPS,
   loss: finals.get(name)!.loss,
@@ -138,7 +139,6 @@ for (const { name } of slow) {
   const { loss, ms } = finals.get(name)! as { loss: number; ms: number };
   rows.push({ name: `${name} (${SLOW})`, sps: BATCH / (ms / 1000), ms, loss });
 }
-if (torch) rows.push({ name: `torch ${torch.version} (${torchThreads} threads)`, sps: torch.sps, ms: torch.msPerStep, loss: torch.loss });
 const peers = rows.filter((r) => !r.name.startsWith("axon:native"));
 
 const native = nativeInfo();
@@ -150,7 +150,7 @@ const report = [
     `data: ${source}`,
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
     wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
-    torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
+    torch ? `torch ${torch}: torch.set_num_threads(${torchThreads}), in a Python process (bench/torch_server.py)` : "torch: not run",
     `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
     ...cannot,
   ]).map((l) => `- ${l}`),

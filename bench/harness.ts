@@ -13,7 +13,8 @@
 // (SIGSTOP): an idle V8 process still collects garbage and compiles in the background, and on a 2-core machine
 // that took a core from the contender being timed (batch-256 inference reps of 0.8 ms went to 3-5 ms).
 
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -133,6 +134,13 @@ function installCleanup(): void {
   }
 }
 
+/** A contender run by another program, e.g. `python3 bench/torch_server.py CODE` (see isolated). */
+export interface External {
+  name: string;
+  command: string;
+  args: string[];
+}
+
 /** A contender that is not timed, for `reason` (see Contender.skip); `result` is what its result() gives. */
 export function skipped(name: string, reason: string, result: unknown = null): Contender {
   return { name, skip: reason, run: () => {}, result: () => result };
@@ -152,12 +160,15 @@ export function isContenderProcess(): boolean {
  * cannot be timed (its library did not load, it cannot run the model) sets `skip` to the reason; its proxy then
  * has `skip` too, and still answers result().
  *
+ * `external` contenders are other programs (PyTorch: bench/torch.ts), started with their command and driven by the
+ * same requests as JSON lines on their stdin and stdout; they are stopped and timed like the others.
+ *
  * In a child, the call whose `key` matches the child's answers the parent's requests and exits the process when
  * the parent disconnects: the code after it never runs there. Calls with another key return an empty list, which
  * the script must pass over (`key` tells apart the rounds of one script: the sizes of matmul).
  */
-export async function isolated(names: readonly string[], make: (name: string) => Contender | Promise<Contender>, key = ""):
-  Promise<Contender[] & { close: () => Promise<void> }> {
+export async function isolated(names: readonly string[], make: (name: string) => Contender | Promise<Contender>, key = "",
+  external: readonly External[] = []): Promise<Contender[] & { close: () => Promise<void> }> {
   const wanted = process.env[CONTENDER_ENV];
   if (wanted !== undefined) {
     const at = wanted.lastIndexOf("@");
@@ -173,13 +184,34 @@ export async function isolated(names: readonly string[], make: (name: string) =>
   };
   const starts: Promise<void>[] = [];
   const setups: (() => Promise<void>)[] = [];
-  const contenders = names.map((name): Contender => {
+  const forked = names.map((name) => {
     const child = fork(process.argv[1], process.argv.slice(2), {
       execArgv: process.execArgv,
       env: { ...process.env, [CONTENDER_ENV]: key ? `${name}@${key}` : name },
       serialization: "advanced",
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
+    child.on("message", (m: Reply) => child.emit("reply", m));
+    const send = (r: Request, failed: (e: Error) => void) => child.send(r, (e) => { if (e) failed(e); });
+    return { name, child, send };
+  });
+  // Other programs (PyTorch) speak the same requests and replies as JSON lines on their stdin and stdout.
+  const spawned = external.map(({ name, command, args }) => {
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      let m: Reply;
+      try {
+        m = JSON.parse(line) as Reply;
+      } catch {
+        return void process.stderr.write(`${name}: ${line}\n`); // not a reply: pass it on
+      }
+      child.emit("reply", m);
+    });
+    child.stdin!.on("error", () => {}); // a child that exits early: reported by its exit event
+    const send = (r: Request, failed: (e: Error) => void) => child.stdin!.write(JSON.stringify(r) + "\n", (e) => { if (e) failed(e); });
+    return { name, child, send };
+  });
+  const contenders = [...forked, ...spawned].map(({ name, child, send }): Contender => {
     children.push(child);
     liveChildren.add(child);
     let next = 0;
@@ -195,7 +227,7 @@ export async function isolated(names: readonly string[], make: (name: string) =>
       for (const p of pending.values()) p.reject(new Error(`${name}: ${exited}`));
       pending.clear();
     };
-    child.on("message", (m: Reply) => {
+    child.on("reply", (m: Reply) => {
       if (m.id === -1) return started();
       const p = pending.get(m.id);
       pending.delete(m.id);
@@ -213,7 +245,7 @@ export async function isolated(names: readonly string[], make: (name: string) =>
       return new Promise<unknown>((resolve, reject) => {
         const id = next++;
         pending.set(id, { resolve, reject });
-        child.send({ id, cmd } satisfies Request, (e) => { if (e) fail(`a request could not be sent (${e.message})`); });
+        send({ id, cmd }, (e) => fail(`a request could not be sent (${e.message})`));
       });
     };
     // One request per rep: the child runs its before() and then its timed rep back to back. As two requests, the
@@ -248,6 +280,7 @@ export async function isolated(names: readonly string[], make: (name: string) =>
       c.once("exit", () => resolve());
       if (STOPPABLE) c.kill("SIGCONT");
       if (c.connected) c.disconnect();
+      else if (c.stdin && !c.stdin.destroyed) c.stdin.end(); // an external child: end of input
       else c.kill("SIGTERM");
     }));
     await Promise.all(gone); // gone before the next round (or torch) starts timing

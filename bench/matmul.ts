@@ -1,7 +1,7 @@
 // Square float32 matmul: Axon (every registered backend: native when its addon is built, and reference) beside
 // TensorFlow.js (cpu and wasm backends) and, when Debian's python3 has torch, PyTorch, all in one run. For each
-// size the contenders, each in a process of its own, are interleaved rep by rep (see bench/harness.ts), then
-// PyTorch runs the same size in a child process.
+// size the contenders, each in a process of its own (PyTorch's is Python: bench/torch_server.py), are interleaved
+// rep by rep (see bench/harness.ts).
 //
 //   npm run bench:matmul                 sizes 128, 256, 512, 1024, 2048 (2048 takes minutes: reference, tfjs-cpu)
 //   npm run bench:matmul -- --no-big     sizes 128 to 1024
@@ -10,14 +10,13 @@
 //
 // Prints a markdown table and writes it to bench/results/matmul.md.
 
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import * as ax from "../src/index.node.js";
 import {
-  BENCH_DIR, TORCH_PYTHON, environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, skipped,
-  stats, writeResults, type Contender, type Stats,
+  environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, skipped,
+  stats, writeResults, type Contender, type External, type Stats,
 } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion } from "./tfjs.js";
+import { torchContender, torchVersion } from "./torch.js";
 import { nativeInfo } from "../src/backend/native/index.js";
 
 const flags = parseFlags();
@@ -29,30 +28,38 @@ if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get(
 const nativeNote = ax.listBackends().includes("native")
   ? `axon:native: ${nativeInfo()!.isa} kernels, ${nativeInfo()!.threads} threads`
   : "axon:native: not built (run `npm run install`), so not shown";
-const PYTHON = TORCH_PYTHON;
 
 // ---- peers --------------------------------------------------------------------------------------------------
 // TensorFlow.js is optional: the benchmark still runs Axon alone if it is not installed.
 const withTfjs = !flags.has("no-tfjs") && tfjsInstalled();
 let wasmNote = "";
 
-function torchVersion(): string | null {
-  if (flags.has("no-torch") || isContenderProcess()) return null;
-  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
-const torch = torchVersion();
+const torch = isContenderProcess() ? null : torchVersion(flags);
 
-/** PyTorch's samples for one size, from a child process (its own warm-up inside). */
-function torchSamples(n: number, reps: number): Stats | null {
-  const r = spawnSync(PYTHON, [join(BENCH_DIR, "matmul_torch.py"), String(torchThreads), String(n), String(reps)], {
-    encoding: "utf8", timeout: 600_000,
-  });
-  if (r.status !== 0) {
-    console.error(`torch run failed for n=${n}: ${r.stderr.trim().split("\n").pop()}`);
-    return null;
-  }
-  return stats(JSON.parse(r.stdout.trim().split("\n").pop()!).samples_ms);
+/** PyTorch for size n, interleaved with the others (bench/torch_server.py), by the same rules as contender() below. */
+function torchMatmul(n: number): External {
+  return torchContender(`
+import time, torch
+torch.set_num_threads(${torchThreads})
+a, b = torch.randn(${n}, ${n}), torch.randn(${n}, ${n})
+inner, warm = 1, 0
+def once():
+    with torch.no_grad():
+        return torch.matmul(a, b)
+def setup():
+    global inner, warm
+    t0 = time.perf_counter(); once()
+    if time.perf_counter() - t0 < 0.1:
+        while time.perf_counter() - t0 < 1.0: once()
+    t1 = time.perf_counter(); once(); call_ms = (time.perf_counter() - t1) * 1000
+    inner = max(1, min(64, int(2 / call_ms + 0.5)))
+    warm = max(1, min(16, int(0.5 / call_ms + 0.5))) if call_ms < 100 else 0
+def before():
+    for _ in range(warm): once()
+def run():
+    for _ in range(inner): once()
+def result(): return {"output": None, "note": "", "inner": inner}
+`);
 }
 
 // ---- one size -------------------------------------------------------------------------------------------------
@@ -98,9 +105,8 @@ async function contender(name: string, n: number): Promise<Contender> {
   once();
   if (performance.now() - t0 < 100) while (performance.now() - t0 < 1000) once();
   // The same rule for every contender, from the time of a warm call: a rep is a run of back-to-back calls lasting
-  // ~2 ms (at least one; the time per call is reported), as the torch child process times its warm loop, and it
-  // starts with ~0.5 ms of untimed calls (at least one, for calls under 100 ms), as the torch child process warms
-  // up before its loop. The first call after another library's rep pays for that library's leftovers (caches full
+  // ~2 ms (at least one; the time per call is reported), and it starts with ~0.5 ms of untimed calls (at least
+  // one, for calls under 100 ms). PyTorch's process follows the same rules (torchMatmul). The first call after another library's rep pays for that library's leftovers (caches full
   // of its data, this library's worker threads asleep, its output's memory not in cache): a 50 us call timed alone
   // measured mostly those, and a single 512^3 call ran at half the speed of the same call back to back.
   const t1 = performance.now();
@@ -118,9 +124,9 @@ async function contender(name: string, n: number): Promise<Contender> {
 
 for (const n of sizes) {
   const names = [...axonNames.map((b) => `axon:${b}`), ...(withTfjs ? ["tfjs-cpu", "tfjs-wasm"] : [])];
-  const contenders = await isolated(names, (name) => contender(name, n), String(n));
+  const contenders = await isolated(names, (name) => contender(name, n), String(n), torch ? [torchMatmul(n)] : []);
   if (contenders.length === 0) continue; // a child process serving another size
-  process.stderr.write(`n=${n}: ${names.join(", ")}${torch ? ", torch" : ""} ... `);
+  process.stderr.write(`n=${n}: ${contenders.map((c) => c.name).join(", ")} ... `);
   const flop = 2 * n ** 3;
   const targetMs = n >= 1024 ? 8000 : 2500;
   // At 2048 one rep of the slow contenders takes seconds: one warm-up and three reps are enough there.
@@ -130,18 +136,12 @@ for (const n of sizes) {
   const outputs = new Map<string, Float32Array>();
   const measured = new Map<string, Stats>();
   for (const c of timed) {
-    const { output, note, inner } = (await c.result!()) as { output: Float32Array; note: string; inner: number };
-    outputs.set(c.name, output);
+    const { output, note, inner } = (await c.result!()) as { output: Float32Array | null; note: string; inner: number };
+    if (output) outputs.set(c.name, output); // (torch's stays in its process)
     if (c.name === "tfjs-wasm") wasmNote = note;
     measured.set(c.name, stats(runs.get(c.name)!.samples.map((ms) => ms / inner)));
   }
   await contenders.close();
-  if (torch) {
-    const ref = [...measured.values()][0];
-    const reps = Math.max(5, Math.min(30, ref.samples.length * 2));
-    const s = torchSamples(n, reps);
-    if (s) measured.set("torch", s);
-  }
   results.set(n, measured);
 
   // Sanity: every contender computes the same product (float32 outputs, float32-level agreement).
@@ -183,7 +183,7 @@ const report = [
   ...environment([
     withTfjs ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     ...[...notRun].map(([c, why]) => `${c}: not run (${why})`),
-    torch ? `torch: ${torch}, torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
+    torch ? `torch: ${torch}, torch.set_num_threads(${torchThreads}), in a Python process (bench/torch_server.py)` : "torch: not run",
     "each contender in a process of its own, interleaved rep by rep; axon:reference and tfjs run on one thread",
     "a rep is ~2 ms of back-to-back calls (at least one; times are per call) after ~0.5 ms of untimed ones (at least one, for calls under 100 ms)",
     nativeNote,

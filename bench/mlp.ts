@@ -12,9 +12,9 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type LoadedTfjs } from "./tfjs.js";
-import { torchTraining } from "./torch.js";
+import { torchTraining, torchVersion } from "./torch.js";
 
 const flags = parseFlags();
 const BATCH = 128;
@@ -67,6 +67,11 @@ async function tfjsTrainer(loaded: LoadedTfjs, backend: "cpu" | "wasm"): Promise
 // WARM_STEPS untimed ones: the first step of a rep follows another process's rep, and pays for its leftovers (caches
 // full of its data, this library's worker threads asleep).
 const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+const torch = isContenderProcess() ? null : torchVersion(flags);
+const external = torch === null ? [] : [torchTraining({
+  model: "nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))",
+  sampleShape: [784], batch: BATCH, batches: NBATCHES, steps: STEPS, warmSteps: WARM_STEPS, lr: LR, threads: torchThreads,
+}, xs, ys)];
 const contenders = await isolated(names, async (name): Promise<Contender> => {
   let trainer: Trainer & { note: string };
   if (name.startsWith("axon:")) {
@@ -82,28 +87,23 @@ const contenders = await isolated(names, async (name): Promise<Contender> => {
     run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
     result: () => ({ loss: trainer.loss(), note: trainer.note }),
   };
-});
-process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${names.join(", ")} ...\n`);
+}, "", external);
 const timed = contenders.filter((c) => !c.skip);
+process.stderr.write(`MLP 784-256-128-10, batch ${BATCH}, ${STEPS} steps per rep: ${timed.map((c) => c.name).join(", ")} ...\n`);
 const measured = await interleaved(timed, { warmup: 2, warmupMs: 1000, targetMs: 4000, minReps: 4, maxReps: 20 });
 const finals = new Map<string, { loss: number; note: string }>();
 for (const c of timed) finals.set(c.name, (await c.result!()) as { loss: number; note: string });
 await contenders.close();
 const wasmNote = finals.get("tfjs-wasm")?.note;
 
-const torch = torchTraining({
-  model: "nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))",
-  sampleShape: [784], batch: BATCH, batches: NBATCHES, steps: STEPS, lr: LR, threads: torchThreads,
-}, xs, ys, flags);
-
+const label = (c: string) => (c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c === "torch" ? `torch ${torch} (${torchThreads} threads)` : c);
 const results = timed.map(({ name: c }) => ({
-  name: c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c,
+  name: label(c),
   short: c,
   sps: (STEPS * BATCH) / (measured.get(c)!.median / 1000),
   ms: measured.get(c)!.median / STEPS,
   loss: finals.get(c)!.loss,
 }));
-if (torch) results.push({ name: `torch ${torch.version} (${torchThreads} threads)`, short: "torch", sps: torch.sps, ms: torch.msPerStep, loss: torch.loss });
 const peers = results.filter((r) => r.short !== "axon:native");
 const rows = results.map((r) => [r.name, fmt(r.sps, 0), fmt(r.ms, 2), ...peers.map((p) => `${fmt(r.sps / p.sps)}x`), fmt(r.loss, 3)]);
 
@@ -117,7 +117,7 @@ const report = [
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
     wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     ...contenders.filter((c) => c.skip).map((c) => `${c.name}: not run (${c.skip})`),
-    torch ? `torch ${torch.version}: torch.set_num_threads(${torchThreads}), timed in a child process after the others` : "torch: not run",
+    torch ? `torch ${torch}: torch.set_num_threads(${torchThreads}), in a Python process (bench/torch_server.py)` : "torch: not run",
     `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
   ]).map((l) => `- ${l}`),
   "",

@@ -1,12 +1,26 @@
-// PyTorch as a benchmark peer: trains a model given as Python source on the same data, in a child process of
-// Debian's /usr/bin/python3 (the one that sees python3-torch; AXON_TORCH_PYTHON names another), after the
-// in-process contenders have run.
-// Returns null (and says why on stderr) when torch is not installed or --no-torch is given.
+// PyTorch as a benchmark peer, interleaved with the other contenders: a Debian /usr/bin/python3 (the one that sees
+// python3-torch; AXON_TORCH_PYTHON names another) running bench/torch_server.py, which answers the same requests as
+// the other contenders' processes (see isolated in bench/harness.ts).
 
 import { spawnSync } from "node:child_process";
-import { TORCH_PYTHON } from "./harness.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BENCH_DIR, TORCH_PYTHON, type External } from "./harness.js";
 
-export interface TorchResult { sps: number; msPerStep: number; loss: number; version: string }
+/** torch's version when the Python has it and --no-torch is not given, else null (saying why on stderr). */
+export function torchVersion(flags: Map<string, string | boolean>): string | null {
+  if (flags.has("no-torch")) return null;
+  const r = spawnSync(TORCH_PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+  if (r.status === 0) return r.stdout.trim();
+  process.stderr.write(`torch not run: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}\n`);
+  return null;
+}
+
+/** The contender "torch" running `code` (Python defining setup, before, run and result: see torch_server.py). */
+export function torchContender(code: string): External {
+  return { name: "torch", command: TORCH_PYTHON, args: [join(BENCH_DIR, "torch_server.py"), code] };
+}
 
 export interface TorchTraining {
   /** Python expression building the model from `nn` (torch.nn), e.g. "nn.Sequential(nn.Linear(784, 10))". */
@@ -15,45 +29,43 @@ export interface TorchTraining {
   sampleShape: number[];
   batch: number;
   batches: number;
+  /** Timed steps per rep, and untimed ones before them. */
   steps: number;
+  warmSteps: number;
   lr: number;
   threads: number;
 }
 
-export function torchTraining(t: TorchTraining, xs: Float32Array, ys: Int32Array, flags: Map<string, string | boolean>): TorchResult | null {
-  if (flags.has("no-torch")) return null;
-  const code = `
-import json, time, sys, torch
+/**
+ * PyTorch training the model on the same data as the other contenders (written to a temporary file, removed when
+ * this process exits), with Adam and cross-entropy; its result() is { loss, version }.
+ */
+export function torchTraining(t: TorchTraining, xs: Float32Array, ys: Int32Array): External {
+  const dir = mkdtempSync(join(tmpdir(), "axon-bench-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "data.bin");
+  writeFileSync(path, Buffer.concat([Buffer.from(xs.buffer, xs.byteOffset, xs.byteLength), Buffer.from(ys.buffer, ys.byteOffset, ys.byteLength)]));
+  return torchContender(`
+import torch
 torch.set_num_threads(${t.threads}); torch.manual_seed(0)
-B, NB, STEPS = ${t.batch}, ${t.batches}, ${t.steps}
-data = sys.stdin.buffer.read()
-x = torch.frombuffer(bytearray(data[:B*NB*784*4]), dtype=torch.float32).reshape(B*NB, ${t.sampleShape.join(", ")})
-y = torch.frombuffer(bytearray(data[B*NB*784*4:]), dtype=torch.int32).long()
+B, NB, STEPS, WARM = ${t.batch}, ${t.batches}, ${t.steps}, ${t.warmSteps}
+data = open(${JSON.stringify(path)}, "rb").read()
+x = torch.frombuffer(bytearray(data[:${xs.byteLength}]), dtype=torch.float32).reshape(B*NB, ${t.sampleShape.join(", ")})
+y = torch.frombuffer(bytearray(data[${xs.byteLength}:]), dtype=torch.int32).long()
 nn = torch.nn
 model = ${t.model}
 opt = torch.optim.Adam(model.parameters(), lr=${t.lr})
-i = 0
+i, last = 0, float("nan")
 def step():
-    global i
+    global i, last
     b = i % NB; i += 1
     opt.zero_grad(); loss = nn.functional.cross_entropy(model(x[b*B:(b+1)*B]), y[b*B:(b+1)*B]); loss.backward(); opt.step()
-    return loss.item()
-for _ in range(2 * STEPS): step()
-ts = []
-t_end = time.perf_counter() + 4
-while len(ts) < 4 or (time.perf_counter() < t_end and len(ts) < 20):
-    t = time.perf_counter()
-    for _ in range(STEPS): last = step()
-    ts.append(time.perf_counter() - t)
-ts.sort()
-print(json.dumps({"median": ts[len(ts)//2], "loss": last, "version": torch.__version__}))
-`;
-  const input = Buffer.concat([Buffer.from(xs.buffer, xs.byteOffset, xs.byteLength), Buffer.from(ys.buffer, ys.byteOffset, ys.byteLength)]);
-  const r = spawnSync(TORCH_PYTHON, ["-c", code], { input, encoding: "utf8", timeout: 300_000 });
-  if (r.status !== 0) {
-    process.stderr.write(`torch not run: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}\n`);
-    return null;
-  }
-  const o = JSON.parse(r.stdout.trim()) as { median: number; loss: number; version: string };
-  return { sps: (t.steps * t.batch) / o.median, msPerStep: (o.median * 1000) / t.steps, loss: o.loss, version: o.version };
+    last = loss.item()
+def setup(): return None
+def before():
+    for _ in range(WARM): step()
+def run():
+    for _ in range(STEPS): step()
+def result(): return {"loss": last, "version": torch.__version__}
+`);
 }
