@@ -10,8 +10,8 @@
 // in the process, Axon's batch-1 inference measured 18.6-40.6 us against 12.9-13.4 without. Collecting garbage
 // before each rep fixed that but hid each contender's own collections from its reps. In a process of its own, each
 // contender pays for its own garbage and nobody else's. While one contender runs, the others are stopped
-// (SIGSTOP): an idle V8 process still collects garbage and compiles in the background, and on a 2-core machine
-// that took a core from the contender being timed (batch-256 inference reps of 0.8 ms went to 3-5 ms).
+// (SIGSTOP): an idle V8 process can still collect garbage and compile on background threads, and on a 2-core
+// machine that would take a core from the contender being timed.
 
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";

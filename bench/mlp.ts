@@ -1,13 +1,14 @@
 // MLP training throughput: a 784-256-128-10 ReLU MLP trained with Adam (lr 1e-3) and softmax cross-entropy on
 // batches of 128 Fashion-MNIST images (Debian's dataset-fashion-mnist, when installed; random data of the same
-// shape otherwise), for Axon on each backend (native, reference) and TensorFlow.js (cpu, wasm), in one run.
+// shape otherwise), for Axon on each backend (native, reference), TensorFlow.js (cpu, wasm) and PyTorch (when
+// /usr/bin/python3 has it), in one run.
 //
 //   npm run bench:mlp
 //   npm run bench:mlp -- --steps=10 --batches=40 --threads=1 --no-tfjs --random
 //
 // One rep is `steps` full training steps (zero grads, forward, loss, backward, optimizer step); each contender runs
-// in a process of its own, and they are interleaved rep by rep (bench/harness.ts). Prints a markdown table with samples/s and ratios and writes it to
-// bench/results/mlp.md.
+// in a process of its own (PyTorch's is Python: bench/torch_server.py), and they are interleaved rep by rep
+// (bench/harness.ts). Prints a markdown table with samples/s and ratios and writes it to bench/results/mlp.md.
 
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
