@@ -77,8 +77,8 @@ const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.h
 // Each contender trains in a process of its own. A tfjs backend first tries two steps there: one that cannot train
 // this model (tfjs-wasm has no Conv2DBackpropFilter kernel) is listed with the reason, and one so slow that
 // interleaving would take minutes (tfjs-cpu: tens of seconds a step) is timed on its second step and not
-// interleaved. Each rep starts with WARM_STEPS untimed steps: the first step of a rep follows another process's rep, and pays for its leftovers (caches full of its data,
-// this library's worker threads asleep).
+// interleaved. Each rep starts with WARM_STEPS untimed steps: the first step of a rep follows another process's rep,
+// and pays for its leftovers (caches full of its data, this library's worker threads asleep).
 const SLOW = "one step, not interleaved";
 const torch = isContenderProcess() ? null : torchVersion(flags);
 const external = torch === null ? [] : [torchTraining({
@@ -87,14 +87,14 @@ const external = torch === null ? [] : [torchTraining({
 }, xs, ys)];
 let wasmNote: string | undefined;
 const contenders = await isolated(names, async (name): Promise<Contender> => {
-  let trainer: Trainer;
+  let trainer: Trainer, note = "";
   if (name.startsWith("axon:")) {
     trainer = axonTrainer(name.slice(5), buildModel, { xs, ys, source }, { batch: BATCH, batches: NBATCHES, lr: LR, sampleShape: [1, 28, 28] });
   } else {
     const loaded = await loadTfjs();
     if (!loaded) return skipped(name, "tfjs did not load (see the message above)");
     trainer = await tfjsTrainer(loaded.tf, name === "tfjs-cpu" ? "cpu" : "wasm");
-    const note = loaded.wasmNote;
+    note = loaded.wasmNote;
     try {
       trainer.step();
       const t0 = performance.now();
@@ -104,19 +104,13 @@ const contenders = await isolated(names, async (name): Promise<Contender> => {
     } catch (e) {
       return skipped(name, `cannot train this model (${(e as Error).message.split("\n")[0]})`, { note });
     }
-    const t = trainer;
-    return {
-      name,
-      before: () => { for (let s = 0; s < WARM_STEPS; s++) t.step(); },
-      run: () => { for (let s = 0; s < STEPS; s++) t.step(); },
-      result: () => ({ loss: t.loss(), note }),
-    };
   }
+  const t = trainer;
   return {
     name,
-    before: () => { for (let s = 0; s < WARM_STEPS; s++) trainer.step(); },
-    run: () => { for (let s = 0; s < STEPS; s++) trainer.step(); },
-    result: () => ({ loss: trainer.loss(), note: "" }),
+    before: () => { for (let s = 0; s < WARM_STEPS; s++) t.step(); },
+    run: () => { for (let s = 0; s < STEPS; s++) t.step(); },
+    result: () => ({ loss: t.loss(), note }),
   };
 }, "", external);
 const timed = contenders.filter((c) => !c.skip);
