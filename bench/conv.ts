@@ -14,7 +14,7 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, selected, skipped, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
 import { torchTraining, torchVersion } from "./torch.js";
 
@@ -73,7 +73,7 @@ async function tfjsTrainer(tf: Tf, backend: "cpu" | "wasm"): Promise<Trainer> {
 }
 
 // ---- run ------------------------------------------------------------------------------------------------------
-const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+const names = selected(flags, [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])]);
 // Each contender trains in a process of its own. A tfjs backend first tries two steps there: one that cannot train
 // this model (tfjs-wasm has no Conv2DBackpropFilter kernel) is listed with the reason, and one so slow that
 // interleaving would take minutes (tfjs-cpu: tens of seconds a step) is timed on its second step and not

@@ -355,6 +355,17 @@ export function writeResults(name: string, text: string): string {
   return path;
 }
 
+/**
+ * The contenders of `names` that this run times: all of them, or with --only=a,b (axon:native, torch, tfjs-wasm...)
+ * those named, for a quicker run or one without a peer's processes around.
+ */
+export function selected(flags: ReadonlyMap<string, string | boolean>, names: readonly string[]): string[] {
+  const only = flags.get("only");
+  if (typeof only !== "string") return [...names];
+  const keep = new Set(only.split(",").map((n) => n.trim()));
+  return names.filter((n) => keep.has(n));
+}
+
 /** `--flag` and `--key=value` command-line options. */
 export function parseFlags(argv: readonly string[] = process.argv.slice(2)): Map<string, string | true> {
   const flags = new Map<string, string | true>();

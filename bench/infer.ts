@@ -14,7 +14,7 @@
 
 import * as ax from "../src/index.node.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, selected, skipped, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
 
 const flags = parseFlags();
@@ -60,7 +60,7 @@ async function tfjsForward(tf: Tf, backend: "cpu" | "wasm"): Promise<Forward> {
   };
 }
 
-const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+const names = selected(flags, [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])]);
 
 /** One contender at one batch size, in its own process: a loop of forwards sized to ~10 ms. */
 async function contender(name: string, batch: number): Promise<Contender> {

@@ -12,7 +12,7 @@
 
 import * as ax from "../src/index.node.js";
 import {
-  environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, skipped,
+  environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, selected, skipped,
   stats, writeResults, type Contender, type External, type Stats,
 } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion } from "./tfjs.js";
@@ -123,7 +123,7 @@ async function contender(name: string, n: number): Promise<Contender> {
 }
 
 for (const n of sizes) {
-  const names = [...axonNames.map((b) => `axon:${b}`), ...(withTfjs ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+  const names = selected(flags, [...axonNames.map((b) => `axon:${b}`), ...(withTfjs ? ["tfjs-cpu", "tfjs-wasm"] : [])]);
   const contenders = await isolated(names, (name) => contender(name, n), String(n), torch ? [torchMatmul(n)] : []);
   if (contenders.length === 0) continue; // a child process serving another size
   process.stderr.write(`n=${n}: ${contenders.map((c) => c.name).join(", ")} ... `);

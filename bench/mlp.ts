@@ -13,7 +13,7 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, selected, skipped, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type LoadedTfjs } from "./tfjs.js";
 import { torchTraining, torchVersion } from "./torch.js";
 
@@ -67,7 +67,7 @@ async function tfjsTrainer(loaded: LoadedTfjs, backend: "cpu" | "wasm"): Promise
 // Each contender trains in a process of its own (see isolated in bench/harness.ts). One rep is STEPS steps after
 // WARM_STEPS untimed ones: the first step of a rep follows another process's rep, and pays for its leftovers (caches
 // full of its data, this library's worker threads asleep).
-const names = [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])];
+const names = selected(flags, [...ax.listBackends().sort().map((b) => `axon:${b}`), ...(!flags.has("no-tfjs") && tfjsInstalled() ? ["tfjs-cpu", "tfjs-wasm"] : [])]);
 const torch = isContenderProcess() ? null : torchVersion(flags);
 const external = torch === null ? [] : [torchTraining({
   model: "nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))",

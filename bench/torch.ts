@@ -6,11 +6,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BENCH_DIR, TORCH_PYTHON, type External } from "./harness.js";
+import { BENCH_DIR, TORCH_PYTHON, selected, type External } from "./harness.js";
 
 /** torch's version when the Python has it and --no-torch is not given, else null (saying why on stderr). */
 export function torchVersion(flags: Map<string, string | boolean>): string | null {
-  if (flags.has("no-torch")) return null;
+  if (flags.has("no-torch") || selected(flags, ["torch"]).length === 0) return null;
   const r = spawnSync(TORCH_PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
   if (r.status === 0) return r.stdout.trim();
   process.stderr.write(`torch not run: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}\n`);
