@@ -123,15 +123,17 @@ wasmNote = finals.get("tfjs-wasm")?.note;
 const slow = contenders.filter((c) => c.skip === SLOW);
 const cannot = contenders.filter((c) => c.skip && c.skip !== SLOW).map((c) => `${c.name}: ${c.skip}`);
 
-const rows: { name: string; sps: number; ms: number; loss: number }[] = timed.map(({ name }) => ({
+const rows: { name: string; sps: number; range: string; ms: number; loss: number }[] = timed.map(({ name }) => ({
   name: name === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : name === "torch" ? `torch ${torch} (${torchThreads} threads)` : name,
   sps: (STEPS * BATCH) / (measured.get(name)!.median / 1000),
+  // samples/s of the slowest and the fastest rep
+  range: [measured.get(name)!.max, measured.get(name)!.min].map((ms) => fmt((STEPS * BATCH) / (ms / 1000), 0)).join("–"),
   ms: measured.get(name)!.median / STEPS,
   loss: finals.get(name)!.loss,
 }));
 for (const { name } of slow) {
   const { loss, ms } = finals.get(name)! as { loss: number; ms: number };
-  rows.push({ name: `${name} (${SLOW})`, sps: BATCH / (ms / 1000), ms, loss });
+  rows.push({ name: `${name} (${SLOW})`, sps: BATCH / (ms / 1000), range: "-", ms, loss });
 }
 const peers = rows.filter((r) => !r.name.startsWith("axon:native"));
 
@@ -145,13 +147,13 @@ const report = [
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
     wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     torch ? `torch ${torch}: torch.set_num_threads(${torchThreads}), in a Python process (bench/torch_server.py)` : "torch: not run",
-    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
+    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps, and the slowest and the fastest rep (min–max); ratios of medians`,
     ...cannot,
   ]).map((l) => `- ${l}`),
   "",
   markdownTable(
-    ["contender", "samples/s", "ms/step", ...peers.map((p) => `÷ ${p.name.split(" (")[0]}`), "last loss"],
-    rows.map((r) => [r.name, fmt(r.sps, 0), fmt(r.ms, 2), ...peers.map((p) => `${fmt(r.sps / p.sps)}x`), fmt(r.loss, 3)]),
+    ["contender", "samples/s", "min–max", "ms/step", ...peers.map((p) => `÷ ${p.name.split(" (")[0]}`), "last loss"],
+    rows.map((r) => [r.name, fmt(r.sps, 0), r.range, fmt(r.ms, 2), ...peers.map((p) => `${fmt(r.sps / p.sps)}x`), fmt(r.loss, 3)]),
   ),
   "",
 ].join("\n");

@@ -87,7 +87,7 @@ async function contender(name: string, batch: number): Promise<Contender> {
 }
 
 // Per batch size: microseconds per forward, median and min over reps.
-const results = new Map<number, Map<string, { median: number; min: number }>>();
+const results = new Map<number, Map<string, { median: number; min: number; max: number }>>();
 let wasmNote = "";
 const notRun = new Map<string, string>();
 for (const batch of BATCHES) {
@@ -97,12 +97,12 @@ for (const batch of BATCHES) {
   const timed = contenders.filter((c) => !notRun.has(c.name));
   process.stderr.write(`batch ${batch}: ${timed.map((c) => c.name).join(", ")} ...\n`);
   const measured = await interleaved(timed, { warmup: 3, targetMs: 1500, minReps: 15, maxReps: 200 });
-  const perForward = new Map<string, { median: number; min: number }>();
+  const perForward = new Map<string, { median: number; min: number; max: number }>();
   for (const c of timed) {
     const { loops, note } = (await c.result!()) as { loops: number; note: string };
     if (c.name === "tfjs-wasm") wasmNote = note;
     const s = measured.get(c.name)!;
-    perForward.set(c.name, { median: (s.median * 1000) / loops, min: (s.min * 1000) / loops });
+    perForward.set(c.name, { median: (s.median * 1000) / loops, min: (s.min * 1000) / loops, max: (s.max * 1000) / loops });
   }
   await contenders.close();
   results.set(batch, perForward);
@@ -112,7 +112,7 @@ const shown = names.filter((c) => !notRun.has(c));
 const label = (c: string) => (c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c);
 const peers = shown.filter((c) => !c.startsWith("axon:native"));
 const lat = results.get(1)!, thr = results.get(256)!;
-const sps = (c: string) => 256 / (thr.get(c)!.median / 1e6);
+const sps = (c: string, us = thr.get(c)!.median) => 256 / (us / 1e6);
 const native = nativeInfo();
 const report = [
   "# MLP inference (784-256-128-10, eval, no grad)",
@@ -121,22 +121,22 @@ const report = [
     native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
     shown.includes("tfjs-wasm") ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     ...[...notRun].map(([c, why]) => `${c}: not run (${why})`),
-    "a rep = a loop of forwards (~10 ms); each contender in a process of its own, interleaved rep by rep; median (min) over reps",
+    "a rep = a loop of forwards (~10 ms); each contender in a process of its own, interleaved rep by rep; median over reps, and the fastest and the slowest rep (min–max); ratios of medians",
   ]).map((l) => `- ${l}`),
   "",
   "## Batch 1: latency per forward",
   "",
   markdownTable(
-    ["contender", "median µs", "min µs", ...peers.map((p) => `÷ ${p}`)],
-    shown.map((c) => [label(c), fmt(lat.get(c)!.median, 1), fmt(lat.get(c)!.min, 1),
+    ["contender", "median µs", "min–max µs", ...peers.map((p) => `÷ ${p}`)],
+    shown.map((c) => [label(c), fmt(lat.get(c)!.median, 1), `${fmt(lat.get(c)!.min, 1)}–${fmt(lat.get(c)!.max, 1)}`,
       ...peers.map((p) => `${fmt(lat.get(p)!.median / lat.get(c)!.median)}x`)]),
   ),
   "",
   "## Batch 256: throughput",
   "",
   markdownTable(
-    ["contender", "samples/s", "µs per batch", ...peers.map((p) => `÷ ${p}`)],
-    shown.map((c) => [label(c), fmt(sps(c), 0), fmt(thr.get(c)!.median, 0), ...peers.map((p) => `${fmt(sps(c) / sps(p))}x`)]),
+    ["contender", "samples/s", "min–max", "µs per batch", ...peers.map((p) => `÷ ${p}`)],
+    shown.map((c) => [label(c), fmt(sps(c), 0), `${fmt(sps(c, thr.get(c)!.max), 0)}–${fmt(sps(c, thr.get(c)!.min), 0)}`, fmt(thr.get(c)!.median, 0), ...peers.map((p) => `${fmt(sps(c) / sps(p))}x`)]),
   ),
   "",
   "(÷ columns: how many times faster than that peer; above 1x the row is faster.)",

@@ -102,11 +102,13 @@ const results = timed.map(({ name: c }) => ({
   name: label(c),
   short: c,
   sps: (STEPS * BATCH) / (measured.get(c)!.median / 1000),
+  // samples/s of the slowest and the fastest rep
+  range: [measured.get(c)!.max, measured.get(c)!.min].map((ms) => fmt((STEPS * BATCH) / (ms / 1000), 0)).join("–"),
   ms: measured.get(c)!.median / STEPS,
   loss: finals.get(c)!.loss,
 }));
 const peers = results.filter((r) => r.short !== "axon:native");
-const rows = results.map((r) => [r.name, fmt(r.sps, 0), fmt(r.ms, 2), ...peers.map((p) => `${fmt(r.sps / p.sps)}x`), fmt(r.loss, 3)]);
+const rows = results.map((r) => [r.name, fmt(r.sps, 0), r.range, fmt(r.ms, 2), ...peers.map((p) => `${fmt(r.sps / p.sps)}x`), fmt(r.loss, 3)]);
 
 const native = nativeInfo();
 const report = [
@@ -119,11 +121,11 @@ const report = [
     wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     ...contenders.filter((c) => c.skip).map((c) => `${c.name}: not run (${c.skip})`),
     torch ? `torch ${torch}: torch.set_num_threads(${torchThreads}), in a Python process (bench/torch_server.py)` : "torch: not run",
-    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps`,
+    `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps, and the slowest and the fastest rep (min–max); ratios of medians`,
   ]).map((l) => `- ${l}`),
   "",
   markdownTable(
-    ["contender", "samples/s", "ms/step", ...peers.map((p) => `÷ ${p.short}`), "last loss"],
+    ["contender", "samples/s", "min–max", "ms/step", ...peers.map((p) => `÷ ${p.short}`), "last loss"],
     rows,
   ),
   "",
