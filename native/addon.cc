@@ -154,7 +154,7 @@ constexpr int64_t ELEMENTWISE_MIN_PER_THREAD = 1 << 15;
 
 // ---- kernels --------------------------------------------------------------------------------------------------
 
-// matmul(a, b, out, batch, m, n, k, transA, transB, aOffset, bOffset, aBatchStride, bBatchStride[, bias])
+// matmul(a, b, out, batch, m, n, k, transA, transB, aOffset, bOffset, aBatchStride, bBatchStride[, bias[, relu]])
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   F32 a, b, out;
@@ -172,6 +172,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
     if (!get_f32(info, 13, "bias", &bias)) return env.Undefined();
     if (bias.length < n) return throw_range(env, "axon native: matmul bias is shorter than n"), env.Undefined();
   }
+  const bool relu = info.Length() > 14 && get_flag(info, 14);
   if (batch == 0 || m == 0 || n == 0) return env.Undefined();
   if (out.length < batch * m * n) return throw_range(env, "axon native: matmul output is too short"), env.Undefined();
   if (k > 0) {
@@ -203,15 +204,12 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, "axon native: out of memory for matmul packing buffers").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  // The bias (addmm): one pass over the output while it is still in cache for small products.
-  if (bias.data) {
+  // The bias (addmm) and relu (a linear layer and its activation): one pass over the output while it is still in
+  // cache for small products. relu as the unary op has it: NaN kept, -0 made +0.
+  if (bias.data || relu) {
     const int64_t rows = batch * m;
     parallel_chunks(rows, std::max<int64_t>(1, ELEMENTWISE_MIN_PER_THREAD / n), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; r++) {
-        float* __restrict o = out.data + r * n;
-        const float* __restrict bv = bias.data;
-        for (int64_t j = 0; j < n; j++) o[j] += bv[j];
-      }
+      g_kernels->bias_relu_rows(out.data + r0 * n, bias.data, r1 - r0, n, relu);
     });
   }
   return env.Undefined();

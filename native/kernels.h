@@ -80,6 +80,9 @@ struct Kernels {
   void (*max_pool_2x2)(const float* r0, const float* r1, long n, int32_t at0, int32_t width, float* out, int32_t* idx);
   // Softmax (or with log, log-softmax) of `rows` contiguous lines of `size` floats; out may not alias x.
   void (*softmax_rows)(const float* x, long rows, long size, float* out, bool log);
+  // A product's epilogue over `rows` contiguous rows of n: out[r, j] += bias[j] (unless bias is null), then, with
+  // relu, relu as U_RELU computes it (NaN kept, -0 made +0).
+  void (*bias_relu_rows)(float* out, const float* bias, long rows, long n, bool relu);
 };
 
 // Max pooling's rule for one window, shared by the kernels and addon.cc's edge windows: the next value v (at plane

@@ -212,6 +212,22 @@ function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed:
     }
   });
 
+  test("matmul with relu after the bias (a linear layer and its activation), NaN and -0 included", () => {
+    use();
+    for (const [batch, m, n, k] of [[1, 1, 256, 784], [1, 128, 256, 64], [2, 33, 7, 129], [3, 4, 9, 0]] as const) {
+      for (const bias of [Float32Array.from({ length: n }, () => g.normal()), null]) {
+        for (const transB of [false, true]) {
+          checkMatmul(native, g, { batch, m, n, k, transA: false, transB, aOffset: 0, bOffset: 0, aBatchStride: m * k, bBatchStride: k * n, bias, relu: true });
+        }
+      }
+    }
+    // A product of NaN stays NaN; -0 (0 times a negative) becomes +0, as the unary relu makes it.
+    const out = new Float32Array(3);
+    native.matmul(Float32Array.of(NaN, 0, -0), Float32Array.of(1, -1, 1), out, { batch: 1, m: 3, n: 1, k: 1, transA: false, transB: false, aOffset: 0, bOffset: 1, aBatchStride: 0, bBatchStride: 0, relu: true });
+    assert.ok(Number.isNaN(out[0]));
+    assert.ok(Object.is(out[1], 0) && Object.is(out[2], 0), `got ${out[1]}, ${out[2]}`);
+  });
+
   test("matmul: empty products", () => {
     use();
     const out = new Float32Array(6).fill(NaN);
@@ -733,11 +749,14 @@ function checkMatmul(native: Backend, g: ax.Generator, p: MatmulParams): void {
   native.matmul(a, b, got, p);
   referenceBackend.matmul(a.map(Math.abs), b.map(Math.abs), scale, { ...p, bias: p.bias ? p.bias.map(Math.abs) : null });
   const ctx = `matmul ${JSON.stringify({ ...p, bias: p.bias ? `[${p.bias.length}]` : undefined })}`;
-  if (p.bias) {
-    // The reference's own bias: the plain product, then + bias[j] rounded once.
+  if (p.bias || p.relu) {
+    // The reference's own epilogue: the plain product, then + bias[j] rounded once, then relu.
     const plain = new Float32Array(outLen);
-    referenceBackend.matmul(a, b, plain, { ...p, bias: null });
-    for (let i = 0; i < outLen; i++) assert.equal(want[i], Math.fround(plain[i] + p.bias[i % p.n]), `${ctx}: reference bias at ${i}`);
+    referenceBackend.matmul(a, b, plain, { ...p, bias: null, relu: false });
+    for (let i = 0; i < outLen; i++) {
+      const v = p.bias ? Math.fround(plain[i] + p.bias[i % p.n]) : plain[i];
+      assert.equal(want[i], p.relu ? (v > 0 ? v : 0) : v, `${ctx}: reference epilogue at ${i}`);
+    }
   }
   assert.ok(Number.isNaN(got[outLen]), `${ctx}: wrote past the output`);
   // float32 accumulation of k products: error within about k * 2^-24 * sum |a||b| in the worst case.

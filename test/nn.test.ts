@@ -7,11 +7,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as ax from "../src/index.js";
 import { Tensor, nn } from "../src/index.js";
+import { linearRelu } from "../src/nn/functional/linear.js";
 
 type Encoded = { shape: number[]; data: number[]; dtype: "float64" | "int32" };
 type Fixture = {
   linear: Array<{ weight: Encoded; bias: Encoded | null; input: Encoded; output: Encoded; upstream: Encoded; gradInput: Encoded; gradWeight: Encoded; gradBias: Encoded | null }>;
   embedding: { weight: Encoded; paddingIdx: number; input: Encoded; output: Encoded; upstream: Encoded; gradWeight: Encoded };
+  linearRelu: Array<{ weight: Encoded; bias: Encoded | null; weight2: Encoded; bias2: Encoded; input: Encoded; output: Encoded; upstream: Encoded; gradInput: Encoded; gradWeight: Encoded; gradBias: Encoded | null; gradWeight2: Encoded }>;
   stateDicts: Record<string, [string, number[]][]>;
   namedModules: string[];
 };
@@ -262,6 +264,58 @@ describe("Linear", () => {
     const x = ax.randn([2, 5, 4], { dtype: "float64", requiresGrad: true });
     assert.ok(ax.gradcheck((xi, w, b) => nn.functional.linear(xi, w, b), [x, l.weight, l.bias!]));
     assert.ok(ax.gradcheck((xi, w) => nn.functional.linear(xi, w), [ax.randn([4], { dtype: "float64", requiresGrad: true }), l.weight]));
+  });
+
+  test("Sequential runs Linear then ReLU as one op (linearRelu), matching PyTorch", () => {
+    for (const c of fx.linearRelu) {
+      const seq = new nn.Sequential(new nn.Linear(4, 3, { bias: c.bias !== null, dtype: "float64" }), new nn.ReLU(), new nn.Linear(3, 2, { dtype: "float64" }));
+      seq.loadStateDict({ "0.weight": decode(c.weight), ...(c.bias ? { "0.bias": decode(c.bias) } : {}), "2.weight": decode(c.weight2), "2.bias": decode(c.bias2) });
+      const x = decode(c.input).requiresGrad_();
+      const y = seq.call(x);
+      assert.equal(y.gradFn!.inputs[0].gradFn!.name, "linearRelu", "the pair ran as one op");
+      assertClose(y, c.output, 1e-12, "output");
+      y.backward(decode(c.upstream));
+      assertClose(x.grad!, c.gradInput, 1e-12, "grad input");
+      assertClose((seq[0] as nn.Linear).weight.grad!, c.gradWeight, 1e-12, "grad weight");
+      if (c.gradBias) assertClose((seq[0] as nn.Linear).bias!.grad!, c.gradBias, 1e-12, "grad bias");
+      assertClose((seq[2] as nn.Linear).weight.grad!, c.gradWeight2, 1e-12, "grad weight 2");
+    }
+  });
+
+  test("linearRelu gives exactly the values and gradients of Linear and ReLU one after the other", () => {
+    class OwnReLU extends nn.ReLU {} // a subclass is never fused
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const bias of [true, false]) {
+        const build = (R: typeof nn.ReLU) => {
+          ax.manualSeed(5);
+          return new nn.Sequential(new nn.Linear(6, 5, { bias, dtype }), new R(), new nn.Linear(5, 4, { dtype }), new R());
+        };
+        const fused = build(nn.ReLU), plain = build(OwnReLU);
+        const x = ax.randn([7, 6], { dtype, generator: new ax.Generator(2) });
+        // NaN stays NaN, and a pre-activation of exactly -0 or 0 gives +0 and no gradient.
+        x.data[0] = NaN;
+        for (const m of [fused, plain]) (m[0] as nn.Linear).weight.data.fill(0, 0, 6);
+        const run = (m: nn.Sequential) => {
+          const xi = x.clone().requiresGrad_();
+          const y = m.call(xi);
+          y.backward(ax.ones(y.shape, { dtype }));
+          return [y, xi.grad!, ...m.parameters().map((p) => p.grad!)].map((t) => Array.from(t.data, (v) => (Object.is(v, -0) ? "-0" : v)));
+        };
+        assert.deepEqual(run(fused), run(plain), `${dtype}, bias ${bias}`);
+      }
+    }
+  });
+
+  test("gradcheck through linearRelu (input, weight and bias)", () => {
+    const g = new ax.Generator(3);
+    const r = (...shape: number[]) => ax.randn(shape, { dtype: "float64", generator: g }).requiresGrad_();
+    const x = r(5, 4), w = r(3, 4), b = r(3);
+    // Finite differences that straddle relu's kink at 0 would be wrong: this seed keeps every pre-activation away.
+    const pre = nn.functional.linear(x, w, b).detach();
+    assert.ok(pre.abs().min().item() > 0.01, "a pre-activation is too close to 0 for finite differences");
+    assert.ok(pre.lt(0).sum().item() > 0 && pre.gt(0).sum().item() > 0, "both sides of the kink are exercised");
+    assert.ok(ax.gradcheck((xi, wi, bi) => linearRelu(xi, wi, bi), [x, w, b]));
+    assert.ok(ax.gradcheck((xi, wi) => linearRelu(xi, wi), [x, w]));
   });
 
   test("shapes, repr and errors", () => {

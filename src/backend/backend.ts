@@ -49,6 +49,8 @@ export interface MatmulParams {
   bBatchStride: number;
   /** When given (n elements): added to every row of every product, out[b, i, j] = (A_b B_b)[i, j] + bias[j]. */
   bias?: TypedArray | null;
+  /** When true, relu is applied last (after the bias), as the unary "relu" does it: NaN kept, -0 made +0. */
+  relu?: boolean;
 }
 
 /**

@@ -26,7 +26,7 @@ import { adagradStep, adamScalars, adamStep, rmspropStep, sgdStep } from "../ref
 export interface NativeAddon {
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, aOffset: number, bOffset: number, aBatchStride: number, bBatchStride: number,
-    bias?: Float32Array | null): void;
+    bias?: Float32Array | null, relu?: boolean): void;
   unary(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
   /** Comparisons (op >= 100) write a Uint8Array, the arithmetic ops a Float32Array. */
   binary(op: number, a: Float32Array, aOffset: number, aRowStride: number, aStride: number,
@@ -239,7 +239,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulParams): void {
       const bias = p.bias ?? null;
       if (!isF32(a) || !isF32(b) || !isF32(out) || !isF32OrNull(bias)) return ref.matmul(a, b, out, p);
-      addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride, bias);
+      addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride, bias, p.relu === true);
     },
 
     conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void {

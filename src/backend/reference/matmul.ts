@@ -43,6 +43,7 @@ export function matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulP
   if (k === 0) {
     out.fill(0, 0, batch * m * n);
     if (p.bias) addRowBias(out, p.bias, batch * m, n);
+    if (p.relu) reluInPlace(out, batch * m * n);
     return;
   }
   // Element (i, l) of A sits at aOff + i*ars + l*acs; element (l, j) of B at bOff + l*brs + j*bcs.
@@ -51,10 +52,19 @@ export function matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulP
   if (useDirect(m, n)) matmulDirect(a, b, out, p, ars, acs, brs, bcs);
   else matmulPacked(a, b, out, p, ars, acs, brs, bcs);
   if (p.bias) addRowBias(out, p.bias, batch * m, n);
+  if (p.relu) reluInPlace(out, batch * m * n);
 }
 
 function addRowBias(out: TypedArray, bias: TypedArray, rows: number, n: number): void {
   for (let r = 0, o = 0; r < rows; r++) for (let j = 0; j < n; j++, o++) out[o] += bias[j];
+}
+
+/** The unary "relu" (elementwise.ts) in place: NaN stays NaN, -0 becomes +0. */
+function reluInPlace(out: TypedArray, size: number): void {
+  for (let i = 0; i < size; i++) {
+    const v = out[i];
+    if (!(v > 0) && v === v) out[i] = 0;
+  }
 }
 
 /** One float64 dot product per output element: no packing, no scratch, nothing to amortize. Also the simplest
