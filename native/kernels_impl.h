@@ -78,6 +78,9 @@ static inline float tanh_f(float x) {
 
 // ---- unary --------------------------------------------------------------------------------------------------
 
+// relu keeps NaN (as the reference does) and maps -0 to +0: the unary op and a product's epilogue.
+static inline float relu_f(float v) { return v > 0.0f || v != v ? v : 0.0f; }
+
 template <class F>
 static inline void map(const float* __restrict x, float* __restrict out, size_t n, F f) {
   for (size_t i = 0; i < n; i++) out[i] = f(x[i]);
@@ -92,8 +95,7 @@ static void unary(int op, const float* x, float* out, size_t n, double p0, doubl
     case U_RSQRT: map(x, out, n, [](float v) { return 1.0f / std::sqrt(v); }); break;
     case U_RECIPROCAL: map(x, out, n, [](float v) { return 1.0f / v; }); break;
     case U_EXP: map(x, out, n, [](float v) { return exp_f(v); }); break;
-    // relu keeps NaN (as the reference does) and maps -0 to +0.
-    case U_RELU: map(x, out, n, [](float v) { return v > 0.0f || v != v ? v : 0.0f; }); break;
+    case U_RELU: map(x, out, n, relu_f); break;
     // The slope stays a double, as in the reference, so that v * slope rounds once, to the same float.
     case U_LEAKY_RELU: map(x, out, n, [p0](float v) { return v > 0.0f ? v : static_cast<float>(v * p0); }); break;
     case U_SIGMOID: map(x, out, n, [](float v) { return sigmoid_f(v); }); break;
@@ -610,7 +612,7 @@ static void bias_relu_rows(float* out, const float* bias, long rows, long n, boo
     if (bias)
       for (long j = 0; j < n; j++) o[j] += bias[j];
     if (relu)
-      for (long j = 0; j < n; j++) o[j] = o[j] > 0.0f || o[j] != o[j] ? o[j] : 0.0f;
+      for (long j = 0; j < n; j++) o[j] = relu_f(o[j]);
   }
 }
 

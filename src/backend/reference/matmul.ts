@@ -1,5 +1,6 @@
 import type { MatmulParams } from "../backend.js";
 import type { TypedArray } from "../../tensor/dtype.js";
+import { unary } from "./elementwise.js";
 
 // Batched GEMM in plain TypeScript (no WebAssembly, no Node APIs: it runs in browsers and workers too).
 // This file is the spec other backends are tested against, so it must be right for every MatmulParams: any
@@ -59,12 +60,10 @@ function addRowBias(out: TypedArray, bias: TypedArray, rows: number, n: number):
   for (let r = 0, o = 0; r < rows; r++) for (let j = 0; j < n; j++, o++) out[o] += bias[j];
 }
 
-/** The unary "relu" (elementwise.ts) in place: NaN stays NaN, -0 becomes +0. */
+/** The unary "relu" over out's first `size` elements, in place: NaN stays NaN, -0 becomes +0. */
 function reluInPlace(out: TypedArray, size: number): void {
-  for (let i = 0; i < size; i++) {
-    const v = out[i];
-    if (!(v > 0) && v === v) out[i] = 0;
-  }
+  const o = out.subarray(0, size);
+  unary("relu", o, o);
 }
 
 /** One float64 dot product per output element: no packing, no scratch, nothing to amortize. Also the simplest
