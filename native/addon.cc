@@ -598,7 +598,7 @@ bool get_conv(const Napi::CallbackInfo& info, size_t i, const F32& x, const F32&
 
 double conv_out_size(const ConvArgs& c) { return double(c.g.batch) * c.outChannels * c.g.oh * c.g.ow; }
 
-// conv2d(x, w, bias | null, out, groups, outChannels, ...window): Backend.conv2d (see native/conv.cc).
+// conv2d(x, w, bias | null, out, groups, outChannels, ...window[, relu]): Backend.conv2d (see native/conv.cc).
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   F32 x, w, bias, out;
@@ -611,7 +611,8 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   }
   if (bias.data && bias.length < c.outChannels) return throw_range(env, "axon native: conv2d bias is too short"), env.Undefined();
   if (conv_out_size(c) > double(out.length)) return throw_range(env, "axon native: conv2d output is too short"), env.Undefined();
-  if (!conv2d_forward(*g_kernels, c, bias.data, out.data, ThreadPool::instance()))
+  const bool relu = info.Length() > 20 && get_flag(info, 20);
+  if (!conv2d_forward(*g_kernels, c, bias.data, relu, out.data, ThreadPool::instance()))
     Napi::Error::New(env, "axon native: out of memory for conv2d scratch buffers").ThrowAsJavaScriptException();
   return env.Undefined();
 }

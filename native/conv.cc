@@ -173,7 +173,7 @@ bool split_images(const ConvArgs& c, const Dims& d, ThreadPool& pool) {
 
 }  // namespace
 
-bool conv2d_forward(const Kernels& K, const ConvArgs& c, const float* bias, float* y, ThreadPool& pool) {
+bool conv2d_forward(const Kernels& K, const ConvArgs& c, const float* bias, bool relu, float* y, ThreadPool& pool) {
   const Dims d(c);
   if (c.g.batch == 0 || d.O == 0 || d.P == 0) return true;
   std::atomic<bool> ok{true};
@@ -193,6 +193,8 @@ bool conv2d_forward(const Kernels& K, const ConvArgs& c, const float* bias, floa
         for (int64_t p = 0; p < d.P; p++) row[p] += v;
       }
     }
+    // relu (a convolution and its activation) while the image's output is in cache, vectorized in the kernel table.
+    if (relu) K.bias_relu_rows(yb, nullptr, 1, d.outImage, true);
   };
   if (split_images(c, d, pool)) {
     pool.parallel_for(static_cast<int>(c.g.batch), [&](int b, int) { image(b, nullptr); });

@@ -35,7 +35,7 @@ struct ConvArgs {
 };
 
 // y = conv(x, w) + bias, written in full. Returns false only when a scratch buffer cannot be allocated.
-bool conv2d_forward(const Kernels& K, const ConvArgs& c, const float* bias, float* y, ThreadPool& pool);
+bool conv2d_forward(const Kernels& K, const ConvArgs& c, const float* bias, bool relu, float* y, ThreadPool& pool);
 
 // The gradients for the output gradient gy (shaped as y): gx (as x), gw (as w), gb ([outChannels]); each may be
 // null (not wanted), and each one given is written in full.

@@ -539,11 +539,18 @@ function windowTests(native: Backend, use: () => void, seed: number): void {
         };
         const nanArray = (n: number) => new Float32Array(n + 1).fill(NaN);
         for (const b of [bias, null]) {
-          const want = new Float32Array(outLen), got = nanArray(outLen), scale = new Float32Array(outLen);
-          referenceBackend.conv2d(x, wt, b, geo, want);
-          native.conv2d(x, wt, b, geo, got);
-          referenceBackend.conv2d(abs(x), abs(wt), b && abs(b), geo, scale);
-          check(got, want, scale, `conv2d${b ? "" : " (no bias)"}`);
+          for (const relu of [false, true]) {
+            const want = new Float32Array(outLen), got = nanArray(outLen), scale = new Float32Array(outLen);
+            referenceBackend.conv2d(x, wt, b, geo, want, relu);
+            native.conv2d(x, wt, b, geo, got, relu);
+            referenceBackend.conv2d(abs(x), abs(wt), b && abs(b), geo, scale);
+            check(got, want, scale, `conv2d${b ? "" : " (no bias)"}${relu ? " with relu" : ""}`);
+            if (relu) {
+              const plain = new Float32Array(outLen);
+              referenceBackend.conv2d(x, wt, b, geo, plain);
+              assert.deepEqual(want, plain.map((v) => (v > 0 ? v : 0)), "the reference's relu");
+            }
+          }
         }
         const want = { gx: new Float32Array(x.length), gw: new Float32Array(wt.length), gb: new Float32Array(outChannels) };
         const scale = { gx: new Float32Array(x.length), gw: new Float32Array(wt.length), gb: new Float32Array(outChannels) };

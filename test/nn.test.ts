@@ -8,11 +8,13 @@ import { readFileSync } from "node:fs";
 import * as ax from "../src/index.js";
 import { Tensor, nn } from "../src/index.js";
 import { linearRelu } from "../src/nn/functional/linear.js";
+import { conv2dRelu } from "../src/ops/conv.js";
 
 type Encoded = { shape: number[]; data: number[]; dtype: "float64" | "int32" };
 type Fixture = {
   linear: Array<{ weight: Encoded; bias: Encoded | null; input: Encoded; output: Encoded; upstream: Encoded; gradInput: Encoded; gradWeight: Encoded; gradBias: Encoded | null }>;
   embedding: { weight: Encoded; paddingIdx: number; input: Encoded; output: Encoded; upstream: Encoded; gradWeight: Encoded };
+  conv2dRelu: Fixture["linearRelu"];
   linearRelu: Array<{ weight: Encoded; bias: Encoded | null; weight2: Encoded; bias2: Encoded; input: Encoded; output: Encoded; upstream: Encoded; gradInput: Encoded; gradWeight: Encoded; gradBias: Encoded | null; gradWeight2: Encoded }>;
   stateDicts: Record<string, [string, number[]][]>;
   namedModules: string[];
@@ -316,6 +318,57 @@ describe("Linear", () => {
     assert.ok(pre.lt(0).sum().item() > 0 && pre.gt(0).sum().item() > 0, "both sides of the kink are exercised");
     assert.ok(ax.gradcheck((xi, wi, bi) => linearRelu(xi, wi, bi), [x, w, b]));
     assert.ok(ax.gradcheck((xi, wi) => linearRelu(xi, wi), [x, w]));
+  });
+
+  test("Sequential runs Conv2d then ReLU as one op (conv2dRelu), matching PyTorch", () => {
+    for (const c of fx.conv2dRelu) {
+      const seq = new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1, bias: c.bias !== null, dtype: "float64" }), new nn.ReLU(), new nn.MaxPool2d(2),
+        new nn.Conv2d(3, 2, 2, { dtype: "float64" }));
+      seq.loadStateDict({ "0.weight": decode(c.weight), ...(c.bias ? { "0.bias": decode(c.bias) } : {}), "3.weight": decode(c.weight2), "3.bias": decode(c.bias2) });
+      const x = decode(c.input).requiresGrad_();
+      const y = seq.call(x);
+      assert.equal(y.gradFn!.inputs[0].gradFn!.inputs[0].gradFn!.name, "conv2dRelu", "the pair ran as one op");
+      assertClose(y, c.output, 1e-12, "output");
+      y.backward(decode(c.upstream));
+      assertClose(x.grad!, c.gradInput, 1e-12, "grad input");
+      assertClose((seq[0] as nn.Conv2d).weight.grad!, c.gradWeight, 1e-12, "grad weight");
+      if (c.gradBias) assertClose((seq[0] as nn.Conv2d).bias!.grad!, c.gradBias, 1e-12, "grad bias");
+      assertClose((seq[3] as nn.Conv2d).weight.grad!, c.gradWeight2, 1e-12, "grad weight 2");
+    }
+  });
+
+  test("conv2dRelu gives exactly the values and gradients of Conv2d and ReLU one after the other", () => {
+    class OwnReLU extends nn.ReLU {} // a subclass is never fused
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const opts of [{ padding: 1 }, { stride: 2, bias: false }, { groups: 2, dilation: 2, paddingMode: "reflect" as const, padding: 2 }]) {
+        const build = (R: typeof nn.ReLU) => {
+          ax.manualSeed(6);
+          return new nn.Sequential(new nn.Conv2d(4, 6, 3, { ...opts, dtype }), new R(), new nn.Flatten(), new nn.Linear(opts.stride ? 6 * 9 : 6 * 64, 3, { dtype }), new R());
+        };
+        const fused = build(nn.ReLU), plain = build(OwnReLU);
+        const x = ax.randn([2, 4, 8, 8], { dtype, generator: new ax.Generator(4) });
+        x.data[0] = NaN; // NaN stays NaN
+        for (const m of [fused, plain]) (m[0] as nn.Conv2d).weight.data.fill(0, 0, 9); // outputs of exactly 0 (or -0)
+        const run = (m: nn.Sequential) => {
+          const xi = x.clone().requiresGrad_();
+          const y = m.call(xi);
+          y.backward(ax.ones(y.shape, { dtype }));
+          return [y, xi.grad!, ...m.parameters().map((p) => p.grad!)].map((t) => Array.from(t.data, (v) => (Object.is(v, -0) ? "-0" : v)));
+        };
+        assert.deepEqual(run(fused), run(plain), `${dtype}, ${JSON.stringify(opts)}`);
+      }
+    }
+  });
+
+  test("gradcheck through conv2dRelu (input, weight and bias)", () => {
+    const g = new ax.Generator(1);
+    const r = (...shape: number[]) => ax.randn(shape, { dtype: "float64", generator: g }).requiresGrad_();
+    const x = r(1, 2, 4, 4), w = r(2, 2, 3, 3), b = r(2);
+    // Finite differences that straddle relu's kink at 0 would be wrong: this seed keeps every pre-activation away.
+    const pre = nn.functional.conv2d(x, w, b, { padding: 1 }).detach();
+    assert.ok(pre.abs().min().item() > 0.02, "a pre-activation is too close to 0 for finite differences");
+    assert.ok(pre.lt(0).sum().item() > 0 && pre.gt(0).sum().item() > 0, "both sides of the kink are exercised");
+    assert.ok(ax.gradcheck((xi, wi, bi) => conv2dRelu(xi, wi, bi, { padding: 1 }), [x, w, b]));
   });
 
   test("shapes, repr and errors", () => {

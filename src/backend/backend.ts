@@ -170,9 +170,10 @@ export interface Backend {
    *   out[b, o, oh, ow] = bias[o] + sum over c < channels/groups, i, j of
    *     w[o, c, i, j] * x[b, gi*channels/groups + c, oh*strideH - padH + i*dilationH, ow*strideW - padW + j*dilationW]
    * with gi = floor(o / (outChannels/groups)) the output channel's group and 0 where the position is padding.
-   * out [batch, outChannels, outH, outW] is written in full.
+   * out [batch, outChannels, outH, outW] is written in full. With relu, relu is applied last, as the unary "relu"
+   * does it (NaN kept, -0 made +0).
    */
-  conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void;
+  conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray, relu?: boolean): void;
   /** conv2d's gradients for the output's gradient gy: gx (shaped as x), gw (as w) and gb ([outChannels]); a null one
    *  is not wanted, and each one given is written in full. x is read only for gw (null otherwise is fine). With gx
    *  alone this is the transposed convolution of gy. */

@@ -5,7 +5,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { DType } from "../tensor/dtype.js";
 import { sliceDims, fmt } from "../tensor/shape.js";
 import { zeros } from "../ops/creation.js";
-import { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
+import { conv1d, conv2d, conv2dRelu, convTranspose2d } from "../ops/conv.js";
 import { pad } from "../ops/movement.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -165,10 +165,19 @@ export class Conv2d extends ConvNd {
   }
 
   override forward(x: Tensor): Tensor {
+    return this.convolve(x, conv2d);
+  }
+
+  /** relu(forward(x)) as one op (conv2dRelu): what nn.Sequential runs for a Conv2d followed by a ReLU. */
+  forwardRelu(x: Tensor): Tensor {
+    return this.convolve(x, conv2dRelu);
+  }
+
+  private convolve(x: Tensor, conv: typeof conv2d): Tensor {
     const pair = (v: number[]) => [v[0], v[1]] as const;
     const p = this.convPadding();
     const padding = typeof p === "string" ? p : pair(p);
-    return conv2d(this.padInput(x), this.weight, this.bias, { stride: pair(this.stride), padding, dilation: pair(this.dilation), groups: this.groups });
+    return conv(this.padInput(x), this.weight, this.bias, { stride: pair(this.stride), padding, dilation: pair(this.dilation), groups: this.groups });
   }
 }
 

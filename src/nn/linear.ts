@@ -5,7 +5,7 @@ import type { DType } from "../tensor/dtype.js";
 import { zeros } from "../ops/creation.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
-import { linear } from "./functional/linear.js";
+import { linear, linearRelu } from "./functional/linear.js";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.js";
 
 export interface LinearOptions {
@@ -50,6 +50,11 @@ export class Linear extends Module {
 
   override forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  /** relu(forward(x)) as one op (linearRelu): what nn.Sequential runs for a Linear followed by a ReLU. */
+  forwardRelu(x: Tensor): Tensor {
+    return linearRelu(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {

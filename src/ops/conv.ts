@@ -13,6 +13,7 @@ import { exclusive, record } from "../autograd/graph.js";
 import { allocateUninitialized, isFloat, promoteTypes, type DType, type TypedArray } from "../tensor/dtype.js";
 import { sliceDims, ShapeError, fmt } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled } from "../tensor/tensor.js";
+import { reluBackward } from "./elementwise.js";
 
 export type Size2 = number | readonly [number, number];
 export type Size1 = number | readonly [number];
@@ -145,13 +146,26 @@ function convArgs(op: string, nd: number, kernel: readonly number[], opts: Conv2
  * oH = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1.
  */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  return conv2dWith(input, weight, bias, opts, false);
+}
+
+/**
+ * relu(conv2d(input, weight, bias, opts)) as one op: the kernel applies relu to each image's output while it is in
+ * cache, so a convolution and its activation cost one output tensor and no separate pass. Exactly relu's values and
+ * gradient. nn.Sequential uses it for an nn.Conv2d followed by an nn.ReLU.
+ */
+export function conv2dRelu(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  return conv2dWith(input, weight, bias, opts, true);
+}
+
+function conv2dWith(input: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions, relu: boolean): Tensor {
   const op = "conv2d";
   floatPair(op, input, weight);
   const [x, unbatch] = batched(op, input, 2, "[N, C, H, W]");
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be 4-D [outChannels, inChannels/groups, kH, kW], got shape ${fmt(weight.shape)}`);
   const args = convArgs(op, 2, sliceDims(weight.shape, 2), opts);
   const b = checkBias(op, bias, weight.shape[0], weight);
-  return unbatch(convCore(op, x, weight, b, args, input.shape));
+  return unbatch(convCore(op, x, weight, b, args, input.shape, 0, relu));
 }
 
 /** 1-D convolution of input [N, C, L] (or [C, L]) with weight [O, C/groups, k]: output [N, O, oL]. */
@@ -193,20 +207,23 @@ function convGeometry(op: string, x: Tensor, w: Tensor, a: ConvArgs, shownInput:
   };
 }
 
-/** The convolution proper: one backend kernel forward (bias included), one for all of its gradients. */
-function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: ConvArgs, shownInput: readonly number[], skip = 0): Tensor {
+/** The convolution proper: one backend kernel forward (bias, and relu when asked, included), one for all of its
+ *  gradients. */
+function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: ConvArgs, shownInput: readonly number[], skip = 0, relu = false): Tensor {
   const dt = promoteTypes(x0.dtype, w0.dtype);
   const x = x0.to(dt), w = w0.to(dt), b = bias === null ? null : bias.to(dt);
   const g: Conv2dGeometry = { ...convGeometry(op, x, w, a, shownInput, skip), groups: a.groups, outChannels: w.shape[0] };
   const be = getBackend();
   const xd = contiguousData(x), wd = contiguousData(w);
   const out = empty([g.batch, g.outChannels, g.outH, g.outW], dt);
-  be.conv2d(xd, wd, b === null ? null : contiguousData(b), g, out.data);
-  return record(op, out, b === null ? [x, w] : [x, w, b], (gy) => {
+  be.conv2d(xd, wd, b === null ? null : contiguousData(b), g, out.data, relu);
+  return record(relu ? `${op}Relu` : op, out, b === null ? [x, w] : [x, w, b], (gy, owned) => {
     const gx = x.requiresGrad ? exclusive(empty(x.shape, dt)) : null;
     const gw = w.requiresGrad ? exclusive(empty(w.shape, dt)) : null;
     const gb = b !== null && b.requiresGrad ? exclusive(empty([g.outChannels], dt)) : null;
-    be.conv2dBackward(xd, wd, contiguousData(gy), g, gx?.data ?? null, gw?.data ?? null, gb?.data ?? null);
+    // relu's gradient first (gy where the output is > 0), into gy's storage when it is this rule's to overwrite.
+    const g0 = relu ? reluBackward(out, gy, owned) : gy;
+    be.conv2dBackward(xd, wd, contiguousData(g0), g, gx?.data ?? null, gw?.data ?? null, gb?.data ?? null);
     return [gx, gw, gb];
   });
 }

@@ -40,7 +40,8 @@ export interface NativeAddon {
   copy(src: Float32Array, offset: number, rowStride: number, stride: number, out: Float32Array, rows: number, n: number,
     outer?: number, outerStride?: number): void;
   /** Backend.conv2d; the Conv2dGeometry follows as groups, outChannels and the window's 14 numbers. */
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, groups: number, outChannels: number, ...window: number[]): void;
+  /** The window's 14 numbers may be followed by relu (Backend.conv2d's). */
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, groups: number, outChannels: number, ...windowAndRelu: (number | boolean)[]): void;
   conv2dBackward(x: Float32Array | null, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null,
     gb: Float32Array | null, groups: number, outChannels: number, ...window: number[]): void;
   /** The Window2d's 14 fields follow each array argument, in the interface's order (see windowArgs). */
@@ -242,10 +243,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.matmul(a, b, out, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.aOffset, p.bOffset, p.aBatchStride, p.bBatchStride, bias, p.relu === true);
     },
 
-    conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void {
+    conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray, relu = false): void {
       const win = windowArgs(g);
-      if (!win || !isF32(x) || !isF32(w) || !isF32(out) || !isF32OrNull(bias)) return ref.conv2d(x, w, bias, g, out);
-      addon.conv2d(x, w, bias, out, g.groups, g.outChannels, ...win);
+      if (!win || !isF32(x) || !isF32(w) || !isF32(out) || !isF32OrNull(bias)) return ref.conv2d(x, w, bias, g, out, relu);
+      addon.conv2d(x, w, bias, out, g.groups, g.outChannels, ...win, relu);
     },
 
     conv2dBackward(x: TypedArray | null, w: TypedArray, gy: TypedArray, g: Conv2dGeometry, gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null): void {

@@ -12,6 +12,7 @@
 import type { Conv2dGeometry, Window2d } from "../backend.js";
 import { allocate, dtypeOfArray, type TypedArray } from "../../tensor/dtype.js";
 import { matmul } from "./matmul.js";
+import { unary } from "./elementwise.js";
 
 /** The first ow whose column ow*stride + shift is >= 0, and the end of those < size: [lo, hi). */
 function validRange(shift: number, stride: number, size: number, count: number): [number, number] {
@@ -115,7 +116,7 @@ function convSizes(g: Conv2dGeometry) {
   return { Og, Kg, P, image: channels * height * width, outImage: outChannels * P, one: { ...g, batch: 1 } };
 }
 
-export function conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray): void {
+export function conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, out: TypedArray, relu = false): void {
   const { Og, Kg, P, image, outImage, one } = convSizes(g);
   const cols = allocate(dtypeOfArray(x), g.groups * Kg * P);
   for (let b = 0; b < g.batch; b++) {
@@ -129,6 +130,7 @@ export function conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g:
         for (let p = o * P; p < (o + 1) * P; p++) y[p] += v;
       }
     }
+    if (relu) unary("relu", y, y);
   }
 }
 
