@@ -6,7 +6,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as ax from "../src/index.js";
-import { Tensor, nn } from "../src/index.js";
+import { Tensor, nn, type DType } from "../src/index.js";
 import { linearRelu } from "../src/nn/functional/linear.js";
 import { conv2dRelu } from "../src/ops/conv.js";
 
@@ -29,6 +29,26 @@ function assertClose(actual: Tensor, expected: Encoded, tol: number, what: strin
   expected.data.forEach((e, i) => {
     if (!(Math.abs(a[i] - e) <= tol * Math.max(1, Math.abs(e)))) assert.fail(`${what}[${i}]: got ${a[i]}, PyTorch ${e}`);
   });
+}
+
+type FusedCase = Fixture["linearRelu"][number];
+
+/** A Sequential whose first layer and its ReLU Axon runs as one op (`name`), against PyTorch's forward and backward
+ *  with fixture c's weights; the fixture's second weighted layer is seq[second]. */
+function checkFused(c: FusedCase, seq: nn.Sequential, second: number, name: string): void {
+  seq.loadStateDict({ "0.weight": decode(c.weight), ...(c.bias ? { "0.bias": decode(c.bias) } : {}), [`${second}.weight`]: decode(c.weight2), [`${second}.bias`]: decode(c.bias2) });
+  const x = decode(c.input).requiresGrad_();
+  const y = seq.call(x);
+  const ops: string[] = [];
+  for (let t: Tensor | undefined = y; t?.gradFn; t = t.gradFn.inputs[0]) ops.push(t.gradFn.name);
+  assert.ok(ops.includes(name), `the pair ran as one op: ${ops.join(" <- ")}`);
+  assertClose(y, c.output, 1e-12, `${name}: output`);
+  y.backward(decode(c.upstream));
+  const first = seq[0] as nn.Linear | nn.Conv2d;
+  assertClose(x.grad!, c.gradInput, 1e-12, `${name}: grad input`);
+  assertClose(first.weight.grad!, c.gradWeight, 1e-12, `${name}: grad weight`);
+  if (c.gradBias) assertClose(first.bias!.grad!, c.gradBias, 1e-12, `${name}: grad bias`);
+  assertClose((seq[second] as nn.Linear | nn.Conv2d).weight.grad!, c.gradWeight2, 1e-12, `${name}: grad weight 2`);
 }
 
 const shapes = (sd: Record<string, Tensor>): [string, number[]][] => Object.entries(sd).map(([k, v]) => [k, [...v.shape]]);
@@ -268,42 +288,44 @@ describe("Linear", () => {
     assert.ok(ax.gradcheck((xi, w) => nn.functional.linear(xi, w), [ax.randn([4], { dtype: "float64", requiresGrad: true }), l.weight]));
   });
 
-  test("Sequential runs Linear then ReLU as one op (linearRelu), matching PyTorch", () => {
+  test("Sequential runs Linear or Conv2d then ReLU as one op (linearRelu, conv2dRelu), matching PyTorch", () => {
+    const f64 = { dtype: "float64" as const };
     for (const c of fx.linearRelu) {
-      const seq = new nn.Sequential(new nn.Linear(4, 3, { bias: c.bias !== null, dtype: "float64" }), new nn.ReLU(), new nn.Linear(3, 2, { dtype: "float64" }));
-      seq.loadStateDict({ "0.weight": decode(c.weight), ...(c.bias ? { "0.bias": decode(c.bias) } : {}), "2.weight": decode(c.weight2), "2.bias": decode(c.bias2) });
-      const x = decode(c.input).requiresGrad_();
-      const y = seq.call(x);
-      assert.equal(y.gradFn!.inputs[0].gradFn!.name, "linearRelu", "the pair ran as one op");
-      assertClose(y, c.output, 1e-12, "output");
-      y.backward(decode(c.upstream));
-      assertClose(x.grad!, c.gradInput, 1e-12, "grad input");
-      assertClose((seq[0] as nn.Linear).weight.grad!, c.gradWeight, 1e-12, "grad weight");
-      if (c.gradBias) assertClose((seq[0] as nn.Linear).bias!.grad!, c.gradBias, 1e-12, "grad bias");
-      assertClose((seq[2] as nn.Linear).weight.grad!, c.gradWeight2, 1e-12, "grad weight 2");
+      checkFused(c, new nn.Sequential(new nn.Linear(4, 3, { bias: c.bias !== null, ...f64 }), new nn.ReLU(), new nn.Linear(3, 2, f64)), 2, "linearRelu");
+    }
+    for (const c of fx.conv2dRelu) {
+      const seq = new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1, bias: c.bias !== null, ...f64 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(3, 2, 2, f64));
+      checkFused(c, seq, 3, "conv2dRelu");
     }
   });
 
-  test("linearRelu gives exactly the values and gradients of Linear and ReLU one after the other", () => {
+  test("the fused ops give exactly the values and gradients of the layer and ReLU one after the other", () => {
     class OwnReLU extends nn.ReLU {} // a subclass is never fused
-    for (const dtype of ["float32", "float64"] as const) {
-      for (const bias of [true, false]) {
-        const build = (R: typeof nn.ReLU) => {
+    const dtypes = ["float32", "float64"] as const;
+    const builds: [string, (R: typeof nn.ReLU, dtype: DType) => nn.Sequential, number[]][] = [
+      ...[true, false].map((bias): [string, (R: typeof nn.ReLU, dtype: DType) => nn.Sequential, number[]] =>
+        [`Linear, bias ${bias}`, (R, dtype) => new nn.Sequential(new nn.Linear(6, 5, { bias, dtype }), new R(), new nn.Linear(5, 4, { dtype }), new R()), [7, 6]]),
+      ...[{ padding: 1 }, { stride: 2, bias: false }, { groups: 2, dilation: 2, paddingMode: "reflect" as const, padding: 2 }].map(
+        (opts): [string, (R: typeof nn.ReLU, dtype: DType) => nn.Sequential, number[]] => [`Conv2d ${JSON.stringify(opts)}`, (R, dtype) =>
+          new nn.Sequential(new nn.Conv2d(4, 6, 3, { ...opts, dtype }), new R(), new nn.Flatten(), new nn.Linear(opts.stride ? 6 * 9 : 6 * 64, 3, { dtype }), new R()), [2, 4, 8, 8]]),
+    ];
+    for (const dtype of dtypes) {
+      for (const [what, build, shape] of builds) {
+        const make = (R: typeof nn.ReLU) => {
           ax.manualSeed(5);
-          return new nn.Sequential(new nn.Linear(6, 5, { bias, dtype }), new R(), new nn.Linear(5, 4, { dtype }), new R());
+          const m = build(R, dtype);
+          (m[0] as nn.Linear | nn.Conv2d).weight.data.fill(0, 0, 6); // outputs of exactly 0 (or -0): relu's kink
+          return m;
         };
-        const fused = build(nn.ReLU), plain = build(OwnReLU);
-        const x = ax.randn([7, 6], { dtype, generator: new ax.Generator(2) });
-        // NaN stays NaN, and a pre-activation of exactly -0 or 0 gives +0 and no gradient.
-        x.data[0] = NaN;
-        for (const m of [fused, plain]) (m[0] as nn.Linear).weight.data.fill(0, 0, 6);
+        const x = ax.randn(shape, { dtype, generator: new ax.Generator(2) });
+        x.data[0] = NaN; // NaN stays NaN
         const run = (m: nn.Sequential) => {
           const xi = x.clone().requiresGrad_();
           const y = m.call(xi);
           y.backward(ax.ones(y.shape, { dtype }));
           return [y, xi.grad!, ...m.parameters().map((p) => p.grad!)].map((t) => Array.from(t.data, (v) => (Object.is(v, -0) ? "-0" : v)));
         };
-        assert.deepEqual(run(fused), run(plain), `${dtype}, bias ${bias}`);
+        assert.deepEqual(run(make(nn.ReLU)), run(make(OwnReLU)), `${what}, ${dtype}`);
       }
     }
   });
@@ -318,46 +340,6 @@ describe("Linear", () => {
     assert.ok(pre.lt(0).sum().item() > 0 && pre.gt(0).sum().item() > 0, "both sides of the kink are exercised");
     assert.ok(ax.gradcheck((xi, wi, bi) => linearRelu(xi, wi, bi), [x, w, b]));
     assert.ok(ax.gradcheck((xi, wi) => linearRelu(xi, wi), [x, w]));
-  });
-
-  test("Sequential runs Conv2d then ReLU as one op (conv2dRelu), matching PyTorch", () => {
-    for (const c of fx.conv2dRelu) {
-      const seq = new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1, bias: c.bias !== null, dtype: "float64" }), new nn.ReLU(), new nn.MaxPool2d(2),
-        new nn.Conv2d(3, 2, 2, { dtype: "float64" }));
-      seq.loadStateDict({ "0.weight": decode(c.weight), ...(c.bias ? { "0.bias": decode(c.bias) } : {}), "3.weight": decode(c.weight2), "3.bias": decode(c.bias2) });
-      const x = decode(c.input).requiresGrad_();
-      const y = seq.call(x);
-      assert.equal(y.gradFn!.inputs[0].gradFn!.inputs[0].gradFn!.name, "conv2dRelu", "the pair ran as one op");
-      assertClose(y, c.output, 1e-12, "output");
-      y.backward(decode(c.upstream));
-      assertClose(x.grad!, c.gradInput, 1e-12, "grad input");
-      assertClose((seq[0] as nn.Conv2d).weight.grad!, c.gradWeight, 1e-12, "grad weight");
-      if (c.gradBias) assertClose((seq[0] as nn.Conv2d).bias!.grad!, c.gradBias, 1e-12, "grad bias");
-      assertClose((seq[3] as nn.Conv2d).weight.grad!, c.gradWeight2, 1e-12, "grad weight 2");
-    }
-  });
-
-  test("conv2dRelu gives exactly the values and gradients of Conv2d and ReLU one after the other", () => {
-    class OwnReLU extends nn.ReLU {} // a subclass is never fused
-    for (const dtype of ["float32", "float64"] as const) {
-      for (const opts of [{ padding: 1 }, { stride: 2, bias: false }, { groups: 2, dilation: 2, paddingMode: "reflect" as const, padding: 2 }]) {
-        const build = (R: typeof nn.ReLU) => {
-          ax.manualSeed(6);
-          return new nn.Sequential(new nn.Conv2d(4, 6, 3, { ...opts, dtype }), new R(), new nn.Flatten(), new nn.Linear(opts.stride ? 6 * 9 : 6 * 64, 3, { dtype }), new R());
-        };
-        const fused = build(nn.ReLU), plain = build(OwnReLU);
-        const x = ax.randn([2, 4, 8, 8], { dtype, generator: new ax.Generator(4) });
-        x.data[0] = NaN; // NaN stays NaN
-        for (const m of [fused, plain]) (m[0] as nn.Conv2d).weight.data.fill(0, 0, 9); // outputs of exactly 0 (or -0)
-        const run = (m: nn.Sequential) => {
-          const xi = x.clone().requiresGrad_();
-          const y = m.call(xi);
-          y.backward(ax.ones(y.shape, { dtype }));
-          return [y, xi.grad!, ...m.parameters().map((p) => p.grad!)].map((t) => Array.from(t.data, (v) => (Object.is(v, -0) ? "-0" : v)));
-        };
-        assert.deepEqual(run(fused), run(plain), `${dtype}, ${JSON.stringify(opts)}`);
-      }
-    }
   });
 
   test("gradcheck through conv2dRelu (input, weight and bias)", () => {
