@@ -55,7 +55,9 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     throw new Error(`${this.constructor.name} has no forward(): subclasses of Module define forward(), and containers such as ModuleList are not called`);
   }
 
-  /** Runs forward(). Prefer it over forward() in model code: hooks will attach here. */
+  /** Runs forward(). Prefer it over forward() in model code: hooks will attach here. (nn.Sequential runs a Linear
+   *  or Conv2d and the ReLU after it as one op, without calling either's call(): hooks added here must turn that
+   *  off for modules that have them, in isPlain of container.ts.) */
   call(...args: In): Out {
     return this.forward(...args);
   }
