@@ -14,7 +14,7 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, selected, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, rateRange, selected, skipped, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
 import { torchTraining, torchVersion } from "./torch.js";
 
@@ -126,8 +126,7 @@ const cannot = contenders.filter((c) => c.skip && c.skip !== SLOW).map((c) => `$
 const rows: { name: string; sps: number; range: string; ms: number; loss: number }[] = timed.map(({ name }) => ({
   name: name === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : name === "torch" ? `torch ${torch} (${torchThreads} threads)` : name,
   sps: (STEPS * BATCH) / (measured.get(name)!.median / 1000),
-  // samples/s of the slowest and the fastest rep
-  range: [measured.get(name)!.max, measured.get(name)!.min].map((ms) => fmt((STEPS * BATCH) / (ms / 1000), 0)).join("–"),
+  range: rateRange(measured.get(name)!, STEPS * BATCH),
   ms: measured.get(name)!.median / STEPS,
   loss: finals.get(name)!.loss,
 }));

@@ -40,15 +40,9 @@ export function stats(samples: readonly number[]): Stats {
   return { samples: [...samples], median, min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
 }
 
-/**
- * How many times faster `a` ran than `b` (above 1, a is faster): the median, over the rounds in which both took a
- * rep, of b's rep time over a's. Reps of one round run back to back (see interleaved), so each ratio compares the
- * two under the same conditions, and a spell of slow machine that spans a round cancels out of it, where it would
- * shift one median and not the other. NaN when they share no round.
- */
-export function pairedRatio(a: Stats, b: Stats): number {
-  const n = Math.min(a.samples.length, b.samples.length);
-  return stats(Array.from({ length: n }, (_, r) => b.samples[r] / a.samples[r])).median;
+/** The rate of the slowest and of the fastest rep, "slow–fast", for `units` (samples, calls) per rep of s's ms. */
+export function rateRange(s: Stats, units: number): string {
+  return [s.max, s.min].map((ms) => fmt(units / (ms / 1000), 0)).join("–");
 }
 
 /** Wall time of one call in milliseconds (awaiting it if it returns a promise). */

@@ -13,7 +13,7 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, selected, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, rateRange, selected, skipped, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type LoadedTfjs } from "./tfjs.js";
 import { torchTraining, torchVersion } from "./torch.js";
 
@@ -102,8 +102,7 @@ const results = timed.map(({ name: c }) => ({
   name: label(c),
   short: c,
   sps: (STEPS * BATCH) / (measured.get(c)!.median / 1000),
-  // samples/s of the slowest and the fastest rep
-  range: [measured.get(c)!.max, measured.get(c)!.min].map((ms) => fmt((STEPS * BATCH) / (ms / 1000), 0)).join("–"),
+  range: rateRange(measured.get(c)!, STEPS * BATCH),
   ms: measured.get(c)!.median / STEPS,
   loss: finals.get(c)!.loss,
 }));
