@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ax from "../src/index.js";
@@ -73,8 +73,9 @@ test("refuses truncated, corrupt and inconsistent files with errors that say wha
   assert.throws(() => parseSafetensors(mk({ x: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, 4)), /invalid shape/);
 });
 
-test("save writes atomically and load names the file in its errors", () => {
+test("save writes atomically and load names the file in its errors", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "axon-st-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "model.safetensors");
   save({ w: ax.ones([2]) }, file);
   save({ w: ax.full([2], 7) }, file); // overwriting replaces the whole file at once
