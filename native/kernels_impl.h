@@ -18,6 +18,8 @@
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 namespace axon {
@@ -296,6 +298,68 @@ static void reduce(int op, const float* x, size_t outer, size_t size, size_t inn
   }
 }
 
+// ---- vectors of the target -------------------------------------------------------------------------------------
+// SV is one vector register of floats (SW of them), with the few operations the GEMM kernels need. They are written
+// with intrinsics because binding.gyp's -ffp-contract=off turns the portable vector extensions' a * b + c into a
+// separate multiply and add.
+#if defined(__AVX512F__)
+typedef __m512 SV;
+constexpr int SW = 16;
+static inline SV sv_zero() { return _mm512_setzero_ps(); }
+static inline SV sv_load(const float* p) { return _mm512_loadu_ps(p); }
+static inline SV sv_set1(float x) { return _mm512_set1_ps(x); }
+static inline SV sv_fma(SV a, SV b, SV c) { return _mm512_fmadd_ps(a, b, c); }
+static inline void sv_store(float* p, SV v) { _mm512_storeu_ps(p, v); }
+// The masked extracts take an explicit source: the unmasked forms (and _mm512_reduce_add_ps) pass an uninitialized
+// one that GCC 12 warns about. The sum stays in registers: an earlier version went through a stack array, and GCC
+// then kept the dot products' accumulators in memory, storing all four to the stack on every step of the loop
+// (a batch-1 layer, 1 x 128 x 784, took 7.4 us instead of 4).
+static inline float sv_hsum(SV v) {
+  const __m256 h = _mm256_add_ps(_mm512_mask_extractf32x8_ps(_mm256_setzero_ps(), 0xFF, v, 0),
+                                 _mm512_mask_extractf32x8_ps(_mm256_setzero_ps(), 0xFF, v, 1));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+constexpr int SMALL_CN = 4, SMALL_JV = 4;  // dot products: columns per block; axpy: vectors of C per block
+#elif defined(__AVX2__) && defined(__FMA__)
+typedef __m256 SV;
+constexpr int SW = 8;
+static inline SV sv_zero() { return _mm256_setzero_ps(); }
+static inline SV sv_load(const float* p) { return _mm256_loadu_ps(p); }
+static inline SV sv_set1(float x) { return _mm256_set1_ps(x); }
+static inline SV sv_fma(SV a, SV b, SV c) { return _mm256_fmadd_ps(a, b, c); }
+static inline void sv_store(float* p, SV v) { _mm256_storeu_ps(p, v); }
+static inline float sv_hsum(SV v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+constexpr int SMALL_CN = 3, SMALL_JV = 2;  // 16 ymm registers: 4 rows x 3 accumulators + loads
+#elif defined(__aarch64__)
+// AArch64 (NEON is part of its baseline): 32 vector registers of 4 floats, with fused multiply-add.
+typedef float32x4_t SV;
+constexpr int SW = 4;
+static inline SV sv_zero() { return vdupq_n_f32(0.0f); }
+static inline SV sv_load(const float* p) { return vld1q_f32(p); }
+static inline SV sv_set1(float x) { return vdupq_n_f32(x); }
+static inline SV sv_fma(SV a, SV b, SV c) { return vfmaq_f32(c, a, b); }
+static inline void sv_store(float* p, SV v) { vst1q_f32(p, v); }
+static inline float sv_hsum(SV v) { return vaddvq_f32(v); }
+constexpr int SMALL_CN = 4, SMALL_JV = 4;  // 4 rows x 4 accumulators + 4 loads of B, well within 32 registers
+#else
+// Any other target: GCC's and Clang's portable vectors (SSE2 on x86-64).
+typedef float SV __attribute__((vector_size(16)));
+constexpr int SW = 4;
+static inline SV sv_zero() { return SV{0, 0, 0, 0}; }
+static inline SV sv_load(const float* p) { SV v; std::memcpy(&v, p, sizeof v); return v; }
+static inline SV sv_set1(float x) { return SV{x, x, x, x}; }
+static inline SV sv_fma(SV a, SV b, SV c) { return a * b + c; }  // no FMA in the baseline instruction set
+static inline void sv_store(float* p, SV v) { std::memcpy(p, &v, sizeof v); }
+static inline float sv_hsum(SV v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+constexpr int SMALL_CN = 3, SMALL_JV = 2;
+#endif
+
 // ---- GEMM micro-kernels -------------------------------------------------------------------------------------
 // Each computes one MR x NR tile of C over a kc-deep slab: per step l it loads one row of the packed B panel
 // (NR floats, as NR/W vectors), broadcasts each of the MR A values of column l (A(r, l) = a[r*ra + l*la]: a
@@ -303,7 +367,7 @@ static void reduce(int op, const float* x, size_t outer, size_t size, size_t inn
 // broadcasts load from memory either way, so the layout costs nothing), and issues MR*NR/W FMAs
 // into accumulators that live in registers for the whole slab. The tile shape is chosen so that the accumulators,
 // the B vectors and one broadcast fill the register file: 8x32 (16 zmm accumulators) for AVX-512, 6x16
-// (12 ymm) for AVX2, 4x8 for the portable fallback.
+// (12 ymm) for AVX2, 5x16 for AArch64's NEON and 4x8 for other targets.
 
 // The tile of C that the kernel will store, requested at its start so that its lines arrive while the kernel
 // computes: C is usually a fresh output (a tensor just allocated, not in any cache), and without this each store
@@ -375,18 +439,44 @@ static void gemm_micro(long kc, const float* __restrict a, long ra, long la, con
 }
 
 #else
+// Portable: MR rows x NR/SW vectors of accumulators, written over SV; the pragmas unroll the tile's loops before
+// GCC decides where the accumulators live (without them it stored all of them to the stack on every step). The
+// tile must leave room for its loads: GCC issues all MR loads of A before the step's FMAs. AArch64's 32 vector
+// registers: 5 x 16 is 20 accumulators + 4 of B + 5 of A (checked in the disassembly: no spills; 8 x 12 and
+// 6 x 16 spilled). Elsewhere (SSE2: 16 registers, no FMA, so each product needs a spare register) 4 x 8.
+#if defined(__aarch64__)
+constexpr int MR = 5, NR = 16;
+#else
 constexpr int MR = 4, NR = 8;
+#endif
 
-// Plain loops over a local tile; the compiler keeps it in vector registers at -O3.
 static void gemm_micro(long kc, const float* __restrict a, long ra, long la, const float* __restrict pb, float* c, long ldc, bool accumulate) {
-  float acc[MR][NR] = {};
-  for (long l = 0; l < kc; l++) {
-    for (int r = 0; r < MR; r++)
-      for (int j = 0; j < NR; j++) acc[r][j] += a[r * ra + l * la] * pb[j];
+  constexpr int V = NR / SW;
+  SV acc[MR][V];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 16
+    for (int q = 0; q < V; q++) acc[r][q] = sv_zero();
+  prefetch_c_tile<MR, NR>(c, ldc);
+  for (long l = 0, off = 0; l < kc; l++, off += la) {
+    SV b[V];
+#pragma GCC unroll 16
+    for (int q = 0; q < V; q++) b[q] = sv_load(pb + q * SW);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const SV av = sv_set1(a[r * ra + off]);
+#pragma GCC unroll 16
+      for (int q = 0; q < V; q++) acc[r][q] = sv_fma(av, b[q], acc[r][q]);
+    }
     pb += NR;
   }
+#pragma GCC unroll 16
   for (int r = 0; r < MR; r++)
-    for (int j = 0; j < NR; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+#pragma GCC unroll 16
+    for (int q = 0; q < V; q++) {
+      float* dst = c + r * ldc + q * SW;
+      sv_store(dst, accumulate ? acc[r][q] + sv_load(dst) : acc[r][q]);
+    }
 }
 #endif
 
@@ -395,7 +485,8 @@ static void gemm_micro(long kc, const float* __restrict a, long ra, long la, con
 // r0..r0+w side by side. Done one float at a time (as gemm.cc did) it cost about 1 ns per element, 8% of a 1024^3
 // product on one Zen 4 core and half the time of a convolution's dW = dY @ cols^T (64 x 289 x 12544, B transposed,
 // where every packed float of B meets only 64 multiply-adds). Here blocks of 8 rows x 8 values go through an
-// in-register 8x8 transpose (24 shuffles per 64 floats); rows and values left over are copied one by one.
+// in-register 8x8 transpose (24 shuffles per 64 floats; 4 x 4 in 8 on AArch64); rows and values left over are
+// copied one by one.
 
 #if defined(__AVX2__)
 static inline void transpose8x8_store(const float* src, long ld, float* dst, long w) {
@@ -420,27 +511,45 @@ static inline void transpose8x8_store(const float* src, long ld, float* dst, lon
   _mm256_storeu_ps(dst + 6 * w, _mm256_permute2f128_ps(u2, u6, 0x31));
   _mm256_storeu_ps(dst + 7 * w, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
+constexpr long PACK_T = 8;  // the block of transpose_store
+static inline void transpose_store(const float* src, long ld, float* dst, long w) { transpose8x8_store(src, ld, dst, w); }
+#elif defined(__aarch64__)
+// 4 rows x 4 values: pairs of rows interleaved (trn1/trn2 on 32-bit lanes), then pairs of pairs (on 64-bit lanes).
+static inline void transpose4x4_store(const float* src, long ld, float* dst, long w) {
+  const float32x4_t r0 = vld1q_f32(src), r1 = vld1q_f32(src + ld), r2 = vld1q_f32(src + 2 * ld), r3 = vld1q_f32(src + 3 * ld);
+  // t0 = r0[0] r1[0] r0[2] r1[2], t1 = r0[1] r1[1] r0[3] r1[3], t2 and t3 the same of r2 and r3.
+  const float64x2_t t0 = vreinterpretq_f64_f32(vtrn1q_f32(r0, r1)), t1 = vreinterpretq_f64_f32(vtrn2q_f32(r0, r1)),
+                    t2 = vreinterpretq_f64_f32(vtrn1q_f32(r2, r3)), t3 = vreinterpretq_f64_f32(vtrn2q_f32(r2, r3));
+  vst1q_f32(dst + 0 * w, vreinterpretq_f32_f64(vtrn1q_f64(t0, t2)));
+  vst1q_f32(dst + 1 * w, vreinterpretq_f32_f64(vtrn1q_f64(t1, t3)));
+  vst1q_f32(dst + 2 * w, vreinterpretq_f32_f64(vtrn2q_f64(t0, t2)));
+  vst1q_f32(dst + 3 * w, vreinterpretq_f32_f64(vtrn2q_f64(t1, t3)));
+}
+constexpr long PACK_T = 4;
+static inline void transpose_store(const float* src, long ld, float* dst, long w) { transpose4x4_store(src, ld, dst, w); }
+#else
+constexpr long PACK_T = 0;  // no vector transpose: every float is copied one by one
 #endif
 
 static void gemm_pack_t(const float* src, long ld, long rows, long kc, long w, float* dst) {
-  long r8 = 0;
-#if defined(__AVX2__)
-  r8 = rows / 8 * 8;
-  const long l8 = kc / 8 * 8;
-  // l outer, row blocks inner: the w rows' current cache lines (w x 64 bytes) are reused by the next l block,
-  // and the panel is written 8 whole rows at a time.
-  for (long l0 = 0; l0 < l8; l0 += 8)
-    for (long r0 = 0; r0 < r8; r0 += 8) {
-      // The rows are w short streams (a slab's kc floats each), too many and too short for the hardware
-      // prefetcher to follow: ask for each row's line 256 bytes ahead, once per 64-byte line.
-      if ((l0 & 15) == 0)
-        for (long r = r0; r < r0 + 8; r++) _mm_prefetch(reinterpret_cast<const char*>(src + r * ld + l0 + 64), _MM_HINT_T0);
-      transpose8x8_store(src + r0 * ld + l0, ld, dst + l0 * w + r0, w);
-    }
-  for (long l = l8; l < kc; l++)
-    for (long r = 0; r < r8; r++) dst[l * w + r] = src[r * ld + l];
-#endif
-  for (long r = r8; r < rows; r++) {
+  long rb = 0;  // rows [0, rb) go through transpose_store, in blocks of PACK_T x PACK_T
+  if constexpr (PACK_T > 0) {
+    rb = rows / PACK_T * PACK_T;
+    const long lb = kc / PACK_T * PACK_T;
+    // l outer, row blocks inner: the w rows' current cache lines (w x 64 bytes) are reused by the next l block,
+    // and the panel is written PACK_T whole rows at a time.
+    for (long l0 = 0; l0 < lb; l0 += PACK_T)
+      for (long r0 = 0; r0 < rb; r0 += PACK_T) {
+        // The rows are w short streams (a slab's kc floats each), too many and too short for the hardware
+        // prefetcher to follow: ask for each row's line 256 bytes ahead, once per 64-byte line.
+        if ((l0 & 15) == 0)
+          for (long r = r0; r < r0 + PACK_T; r++) __builtin_prefetch(src + r * ld + l0 + 64);
+        transpose_store(src + r0 * ld + l0, ld, dst + l0 * w + r0, w);
+      }
+    for (long l = lb; l < kc; l++)
+      for (long r = 0; r < rb; r++) dst[l * w + r] = src[r * ld + l];
+  }
+  for (long r = rb; r < rows; r++) {
     const float* s = src + r * ld;
     for (long l = 0; l < kc; l++) dst[l * w + r] = s[l];
   }
@@ -452,75 +561,43 @@ static void gemm_pack_t(const float* src, long ld, long rows, long kc, long w, f
 
 // Packing B costs as much as the multiply when A has a few rows, so these stream B as it is stored: row-major B
 // as a register tile of C's rows updated row of B by row of B, B stored [n, k] (transB: nn.Linear's x @ W^T) as
-// dot products. Up to 4 rows of A share each load of B. Written with intrinsics because binding.gyp's
-// -ffp-contract=off turned the vector-extension loops this replaced into separate multiplies and adds (and the
-// AVX2 build spilled its 16-lane accumulators to the stack). Measured on one Zen 4 core (AVX-512 table), before
+// dot products. Up to 4 rows of A share each load of B. Written over SV (above): the portable vector-extension
+// loops this replaced lost their FMAs to -ffp-contract=off (and the AVX2 build spilled its 16-lane accumulators
+// to the stack). Measured on one Zen 4 core (AVX-512 table), before
 // -> after: 4 x 256 x 784 with W transposed (nn.Linear, batch 4) 41-50 -> 100 GFLOPS; the same with B row-major
 // 28 -> 115; 1 x 256 x 784 row-major B 20 -> 43; a bias-style 1 x 256 x 128 with A transposed 19 -> 44; a
 // classifier's 128 x 10 x 128 (W transposed) 38 -> 50. Batch 1 with W transposed (1 x 256 x 784) stays ~40-45:
 // it streams W's 800 KB from L2 once, one multiply-add per float loaded.
-#if defined(__AVX512F__)
-typedef __m512 SV;
-constexpr int SW = 16;
-static inline SV sv_zero() { return _mm512_setzero_ps(); }
-static inline SV sv_load(const float* p) { return _mm512_loadu_ps(p); }
-static inline SV sv_set1(float x) { return _mm512_set1_ps(x); }
-static inline SV sv_fma(SV a, SV b, SV c) { return _mm512_fmadd_ps(a, b, c); }
-static inline void sv_store(float* p, SV v) { _mm512_storeu_ps(p, v); }
-// The masked extracts take an explicit source: the unmasked forms (and _mm512_reduce_add_ps) pass an uninitialized
-// one that GCC 12 warns about. The sum stays in registers: an earlier version went through a stack array, and GCC
-// then kept the dot products' accumulators in memory, storing all four to the stack on every step of the loop
-// (a batch-1 layer, 1 x 128 x 784, took 7.4 us instead of 4).
-static inline float sv_hsum(SV v) {
-  const __m256 h = _mm256_add_ps(_mm512_mask_extractf32x8_ps(_mm256_setzero_ps(), 0xFF, v, 0),
-                                 _mm512_mask_extractf32x8_ps(_mm256_setzero_ps(), 0xFF, v, 1));
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-constexpr int SMALL_CN = 4, SMALL_JV = 4;  // dot products: columns per block; axpy: vectors of C per block
-#elif defined(__AVX2__) && defined(__FMA__)
-typedef __m256 SV;
-constexpr int SW = 8;
-static inline SV sv_zero() { return _mm256_setzero_ps(); }
-static inline SV sv_load(const float* p) { return _mm256_loadu_ps(p); }
-static inline SV sv_set1(float x) { return _mm256_set1_ps(x); }
-static inline SV sv_fma(SV a, SV b, SV c) { return _mm256_fmadd_ps(a, b, c); }
-static inline void sv_store(float* p, SV v) { _mm256_storeu_ps(p, v); }
-static inline float sv_hsum(SV v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-constexpr int SMALL_CN = 3, SMALL_JV = 2;  // 16 ymm registers: 4 rows x 3 accumulators + loads
-#else
-typedef float SV __attribute__((vector_size(16)));
-constexpr int SW = 4;
-static inline SV sv_zero() { return SV{0, 0, 0, 0}; }
-static inline SV sv_load(const float* p) { SV v; std::memcpy(&v, p, sizeof v); return v; }
-static inline SV sv_set1(float x) { return SV{x, x, x, x}; }
-static inline SV sv_fma(SV a, SV b, SV c) { return a * b + c; }  // no FMA in the baseline instruction set
-static inline void sv_store(float* p, SV v) { std::memcpy(p, &v, sizeof v); }
-static inline float sv_hsum(SV v) { return (v[0] + v[1]) + (v[2] + v[3]); }
-constexpr int SMALL_CN = 3, SMALL_JV = 2;
-#endif
 
 // C[0:RM, j0:j0+CN] = A[0:RM] . B[:, j] for contiguous rows a[r] (length k) and columns of B b + j*bcs.
+// AXON_UNROLL_TILE: see the generic gemm_micro. The x86 tables keep their tiles in registers without it.
+#if defined(__AVX2__)
+#define AXON_UNROLL_TILE
+#else
+#define AXON_UNROLL_TILE _Pragma("GCC unroll 16")
+#endif
 template <int RM, int CN>
 static inline void small_dot_block(long k, const float* const* a, const float* b, long bcs, float* c, long ldc) {
   SV acc[RM][CN];
+AXON_UNROLL_TILE
   for (int r = 0; r < RM; r++)
+AXON_UNROLL_TILE
     for (int q = 0; q < CN; q++) acc[r][q] = sv_zero();
   const long kv = k / SW * SW;
   for (long l = 0; l < kv; l += SW) {
     SV bv[CN];
+AXON_UNROLL_TILE
     for (int q = 0; q < CN; q++) bv[q] = sv_load(b + q * bcs + l);
+AXON_UNROLL_TILE
     for (int r = 0; r < RM; r++) {
       const SV av = sv_load(a[r] + l);
+AXON_UNROLL_TILE
       for (int q = 0; q < CN; q++) acc[r][q] = sv_fma(av, bv[q], acc[r][q]);
     }
   }
+AXON_UNROLL_TILE
   for (int r = 0; r < RM; r++)
+AXON_UNROLL_TILE
     for (int q = 0; q < CN; q++) {
       float s = sv_hsum(acc[r][q]);
       for (long l = kv; l < k; l++) s += a[r][l] * b[q * bcs + l];
@@ -540,17 +617,24 @@ static void small_dot_rows(long n, long k, const float* const* a, const float* b
 template <int RM, int JV>
 static inline void small_axpy_block(long k, const float* a, long ars, long acs, const float* b, long brs, float* c, long ldc) {
   SV acc[RM][JV];
+AXON_UNROLL_TILE
   for (int r = 0; r < RM; r++)
+AXON_UNROLL_TILE
     for (int q = 0; q < JV; q++) acc[r][q] = sv_zero();
   for (long l = 0; l < k; l++) {
     SV bv[JV];
+AXON_UNROLL_TILE
     for (int q = 0; q < JV; q++) bv[q] = sv_load(b + l * brs + q * SW);
+AXON_UNROLL_TILE
     for (int r = 0; r < RM; r++) {
       const SV av = sv_set1(a[r * ars + l * acs]);
+AXON_UNROLL_TILE
       for (int q = 0; q < JV; q++) acc[r][q] = sv_fma(av, bv[q], acc[r][q]);
     }
   }
+AXON_UNROLL_TILE
   for (int r = 0; r < RM; r++)
+AXON_UNROLL_TILE
     for (int q = 0; q < JV; q++) sv_store(c + r * ldc + q * SW, acc[r][q]);
 }
 
