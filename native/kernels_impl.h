@@ -528,12 +528,13 @@ static inline void transpose4x4_store(const float* src, long ld, float* dst, lon
 constexpr long PACK_T = 4;
 static inline void transpose_store(const float* src, long ld, float* dst, long w) { transpose4x4_store(src, ld, dst, w); }
 #else
-constexpr long PACK_T = 0;  // no vector transpose: every float is copied one by one
+#define AXON_NO_PACK_TRANSPOSE  // every float is copied one by one
 #endif
 
 static void gemm_pack_t(const float* src, long ld, long rows, long kc, long w, float* dst) {
   long rb = 0;  // rows [0, rb) go through transpose_store, in blocks of PACK_T x PACK_T
-  if constexpr (PACK_T > 0) {
+#ifndef AXON_NO_PACK_TRANSPOSE
+  {
     rb = rows / PACK_T * PACK_T;
     const long lb = kc / PACK_T * PACK_T;
     // l outer, row blocks inner: the w rows' current cache lines (w x 64 bytes) are reused by the next l block,
@@ -549,6 +550,7 @@ static void gemm_pack_t(const float* src, long ld, long rows, long kc, long w, f
     for (long l = lb; l < kc; l++)
       for (long r = 0; r < rb; r++) dst[l * w + r] = src[r * ld + l];
   }
+#endif
   for (long r = rb; r < rows; r++) {
     const float* s = src + r * ld;
     for (long l = 0; l < kc; l++) dst[l * w + r] = s[l];
