@@ -262,8 +262,9 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
   // Region 2: one tile of C per task, over all of k. The micro-kernel reads a row-major or column-major A in place
   // (its broadcasts load from memory anyway); only a last panel of fewer than MR rows, and A with other strides,
   // are packed, slab by slab, into the task's buffer. Packing every panel cost as much as a fifth of an MLP layer's
-  // product (128 x 256 x 784, where A is packed again for every column tile).
-  const bool aInPlace = AXON_A_IN_PLACE && (g.acs == 1 || g.ars == 1);
+  // product (128 x 256 x 784, where A is packed again for every column tile). A kernel table that reads A only
+  // as packed panels (Kernels::packed_a: AArch64's, whose FMAs take A from vector lanes) gets every panel packed.
+  const bool aInPlace = AXON_A_IN_PLACE && !K.packed_a && (g.acs == 1 || g.ars == 1);
   std::atomic<bool> ok{true};
   auto multiply = [&](int tile, int) {
     // Panels are dealt out evenly, so tiles differ by at most one panel: with whole tiles of ncP panels, a 784-column

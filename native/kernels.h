@@ -50,6 +50,8 @@ struct Kernels {
   const char* name;
   // GEMM micro-kernel geometry: C tiles of mr x nr, A packed as [kc][mr] panels, B as [kc][nr] panels.
   int mr, nr;
+  // The micro-kernel reads A only as a packed panel (ra = 1, la = mr), so the driver packs every panel of A.
+  bool packed_a;
   // C[0:mr, 0:nr] (= or +=) sum over l < kc of a[r*ra + l*la] * pb[l*nr + c]; ldc is C's row stride. A packed A
   // panel is ra = 1, la = mr.
   void (*gemm_micro)(long kc, const float* a, long ra, long la, const float* pb, float* c, long ldc, bool accumulate);

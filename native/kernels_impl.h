@@ -367,7 +367,7 @@ constexpr int SMALL_CN = 3, SMALL_JV = 2;
 // broadcasts load from memory either way, so the layout costs nothing), and issues MR*NR/W FMAs
 // into accumulators that live in registers for the whole slab. The tile shape is chosen so that the accumulators,
 // the B vectors and one broadcast fill the register file: 8x32 (16 zmm accumulators) for AVX-512, 6x16
-// (12 ymm) for AVX2, 5x16 for AArch64's NEON and 4x8 for other targets.
+// (12 ymm) for AVX2, 8x12 for AArch64's NEON (from packed A only) and 4x8 for other targets.
 
 // The tile of C that the kernel will store, requested at its start so that its lines arrive while the kernel
 // computes: C is usually a fresh output (a tensor just allocated, not in any cache), and without this each store
@@ -383,6 +383,7 @@ static inline void prefetch_c_tile(const float* c, long ldc) {
 
 #if defined(__AVX512F__)
 constexpr int MR = 8, NR = 32;
+constexpr bool PACKED_A = false;  // reads A in place too (any ra, la)
 
 static void gemm_micro(long kc, const float* __restrict a, long ra, long la, const float* __restrict pb, float* c, long ldc, bool accumulate) {
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -412,6 +413,7 @@ static void gemm_micro(long kc, const float* __restrict a, long ra, long la, con
 
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int MR = 6, NR = 16;
+constexpr bool PACKED_A = false;
 
 static void gemm_micro(long kc, const float* __restrict a, long ra, long la, const float* __restrict pb, float* c, long ldc, bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -438,17 +440,52 @@ static void gemm_micro(long kc, const float* __restrict a, long ra, long la, con
 #undef AXON_STORE
 }
 
+#elif defined(__aarch64__)
+// NEON, 8 x 12: 24 accumulators, 3 vectors of B and 2 of A in the 32 registers. A is always a packed panel here
+// (PACKED_A: gemm.cc packs every panel, ra = 1, la = MR), so a step's 8 values of A are two vector loads and each
+// FMA takes its A value from a lane (fmla by element): 1.29 micro-ops per FMA. Reading A in place instead, one
+// scalar load per row (with a scaled register offset: two micro-ops each in llvm-mca's Apple models), a 5 x 16 tile
+// took 1.85 and was bound by dispatch, not FMAs; 8 x 12 in place (8 scalar loads) spilled. See native/README.md.
+constexpr int MR = 8, NR = 12;
+constexpr bool PACKED_A = true;
+
+static void gemm_micro(long kc, const float* __restrict a, long, long, const float* __restrict pb, float* c, long ldc, bool accumulate) {
+  const float32x4_t z = vdupq_n_f32(0.0f);
+  float32x4_t c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z, c30 = z, c31 = z, c32 = z;
+  float32x4_t c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z, c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
+  prefetch_c_tile<8, 12>(c, ldc);
+  for (long l = 0; l < kc; l++) {
+    const float32x4_t b0 = vld1q_f32(pb), b1 = vld1q_f32(pb + 4), b2 = vld1q_f32(pb + 8);
+    const float32x4_t lo = vld1q_f32(a), hi = vld1q_f32(a + 4);
+#define AXON_ROW(r, v, lane)                        \
+    c##r##0 = vfmaq_laneq_f32(c##r##0, b0, v, lane); \
+    c##r##1 = vfmaq_laneq_f32(c##r##1, b1, v, lane); \
+    c##r##2 = vfmaq_laneq_f32(c##r##2, b2, v, lane);
+    AXON_ROW(0, lo, 0) AXON_ROW(1, lo, 1) AXON_ROW(2, lo, 2) AXON_ROW(3, lo, 3)
+    AXON_ROW(4, hi, 0) AXON_ROW(5, hi, 1) AXON_ROW(6, hi, 2) AXON_ROW(7, hi, 3)
+#undef AXON_ROW
+    a += MR;
+    pb += NR;
+  }
+#define AXON_STORE(r)                                                                                  \
+  if (accumulate) {                                                                                    \
+    c##r##0 = vaddq_f32(c##r##0, vld1q_f32(c + (r) * ldc));                                            \
+    c##r##1 = vaddq_f32(c##r##1, vld1q_f32(c + (r) * ldc + 4));                                        \
+    c##r##2 = vaddq_f32(c##r##2, vld1q_f32(c + (r) * ldc + 8));                                        \
+  }                                                                                                    \
+  vst1q_f32(c + (r) * ldc, c##r##0);                                                                   \
+  vst1q_f32(c + (r) * ldc + 4, c##r##1);                                                               \
+  vst1q_f32(c + (r) * ldc + 8, c##r##2);
+  AXON_STORE(0) AXON_STORE(1) AXON_STORE(2) AXON_STORE(3) AXON_STORE(4) AXON_STORE(5) AXON_STORE(6) AXON_STORE(7)
+#undef AXON_STORE
+}
+
 #else
-// Portable: MR rows x NR/SW vectors of accumulators, written over SV; the pragmas unroll the tile's loops before
-// GCC decides where the accumulators live (without them it stored all of them to the stack on every step). The
-// tile must leave room for its loads: GCC issues all MR loads of A before the step's FMAs. AArch64's 32 vector
-// registers: 5 x 16 is 20 accumulators + 4 of B + 5 of A (checked in the disassembly: no spills; 8 x 12 and
-// 6 x 16 spilled). Elsewhere (SSE2: 16 registers, no FMA, so each product needs a spare register) 4 x 8.
-#if defined(__aarch64__)
-constexpr int MR = 5, NR = 16;
-#else
+// Portable (SSE2 on x86-64): MR rows x NR/SW vectors of accumulators, written over SV; the pragmas unroll the
+// tile's loops before GCC decides where the accumulators live (without them it stored all of them to the stack on
+// every step). 16 registers and no FMA, so each product needs a spare register: 4 x 8.
 constexpr int MR = 4, NR = 8;
-#endif
+constexpr bool PACKED_A = false;
 
 static void gemm_micro(long kc, const float* __restrict a, long ra, long la, const float* __restrict pb, float* c, long ldc, bool accumulate) {
   constexpr int V = NR / SW;
@@ -960,7 +997,7 @@ static void adagrad(const AdagradArgs& a, float* __restrict theta, const float* 
 }  // namespace AXON_NS
 
 const Kernels* AXON_KERNELS_FN() {
-  static const Kernels k = {AXON_ISA_NAME, AXON_NS::MR, AXON_NS::NR, AXON_NS::gemm_micro,
+  static const Kernels k = {AXON_ISA_NAME, AXON_NS::MR, AXON_NS::NR, AXON_NS::PACKED_A, AXON_NS::gemm_micro,
                             AXON_NS::unary, AXON_NS::binary, AXON_NS::compare, AXON_NS::reduce,
                             AXON_NS::gemm_small, AXON_NS::adam, AXON_NS::sgd, AXON_NS::rmsprop, AXON_NS::adagrad,
                             AXON_NS::gemm_pack_t,
