@@ -443,7 +443,7 @@ static void gemm_micro(long kc, const float* __restrict a, long ra, long la, con
 #elif defined(__aarch64__)
 // NEON, 8 x 12: 24 accumulators, 3 vectors of B and 2 of A in the 32 registers. A is always a packed panel here
 // (PACKED_A: gemm.cc packs every panel, ra = 1, la = MR), so a step's 8 values of A are two vector loads and each
-// FMA takes its A value from a lane (fmla by element): 1.29 micro-ops per FMA. Reading A in place instead, one
+// FMA takes its A value from a lane (fmla by element): 1.37 micro-ops per FMA. Reading A in place instead, one
 // scalar load per row (with a scaled register offset: two micro-ops each in llvm-mca's Apple models), a 5 x 16 tile
 // took 1.85 and was bound by dispatch, not FMAs; 8 x 12 in place (8 scalar loads) spilled. See native/README.md.
 constexpr int MR = 8, NR = 12;
