@@ -33,7 +33,7 @@ void fail(const std::string& what) {
 
 std::vector<const Kernels*> tables() {
   std::vector<const Kernels*> t;
-#if defined(__x86_64__)
+#if defined(AXON_HAVE_X86_KERNELS)  // as in addon.cc: the x86 tables are built (scripts/check-native-arch.mjs)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma"))
