@@ -1,7 +1,16 @@
 #include "threadpool.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace axon {
 
@@ -25,14 +34,82 @@ static inline void cpu_relax() {
 #endif
 }
 
+// The CPU time this process's cgroup may use, in CPUs (a container's --cpus), or 0 when unlimited or unknown. Each
+// cgroup from the process's own up to the root may set a quota; the smallest applies. cgroup v2 keeps it in
+// cpu.max ("200000 100000", or "max 100000"), v1 in cpu.cfs_quota_us (-1 when unlimited) over cpu.cfs_period_us.
+// A container usually sees its own cgroup as the root of the mount; one that sees the host's path for it does not
+// have that path under its mount, and the loop then reaches the root of the mount, which is the container's.
+double cgroup_cpu_quota(const std::string& proc_self_cgroup, const std::string& root) {
+  auto read_file = [](const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    if (f) ss << f.rdbuf();
+    return ss.str();
+  };
+  double best = 0;
+  auto consider = [&](double quota, double period) {
+    if (quota > 0 && period > 0 && (best == 0 || quota / period < best)) best = quota / period;
+  };
+  std::istringstream lines(read_file(proc_self_cgroup));
+  for (std::string line; std::getline(lines, line);) {
+    // "hierarchy-id:controllers:path": "0::/path" for v2, "4:cpu,cpuacct:/path" for v1's cpu controller.
+    const size_t a = line.find(':'), b = a == std::string::npos ? a : line.find(':', a + 1);
+    if (b == std::string::npos) continue;
+    const std::string controllers = line.substr(a + 1, b - a - 1);
+    std::string path = line.substr(b + 1);
+    const bool v2 = line.compare(0, a, "0") == 0 && controllers.empty();
+    bool cpu = false;
+    for (size_t i = 0; i <= controllers.size();) {
+      const size_t j = std::min(controllers.find(',', i), controllers.size());
+      cpu = cpu || controllers.compare(i, j - i, "cpu") == 0;
+      i = j + 1;
+    }
+    if (!v2 && !cpu) continue;
+    for (;;) {
+      if (v2) {
+        std::istringstream max(read_file(root + path + "/cpu.max"));
+        std::string quota;
+        double period = 0;
+        if (max >> quota >> period && quota != "max") consider(std::atof(quota.c_str()), period);
+      } else {
+        for (const char* mount : {"/cpu", "/cpu,cpuacct"}) {
+          const std::string dir = root + mount + (path == "/" ? "" : path);
+          const std::string quota = read_file(dir + "/cpu.cfs_quota_us"), period = read_file(dir + "/cpu.cfs_period_us");
+          if (!quota.empty()) consider(std::atof(quota.c_str()), std::atof(period.c_str()));
+        }
+      }
+      if (path.empty() || path == "/") break;
+      const size_t slash = path.find_last_of('/');
+      path = slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+    }
+  }
+  return best;
+}
+
+// The threads this process can run at once: the CPUs it may run on (its affinity: taskset, a container's cpuset),
+// no more than its cgroup's CPU quota rounded up. std::thread::hardware_concurrency() counts every CPU of the host:
+// in a container limited to 2 CPUs of a 64-core host, a pool that size would have 63 workers spinning for the
+// time of 2 CPUs.
+int available_cpus() {
+  const unsigned hw = std::thread::hardware_concurrency();
+  int n = hw == 0 ? 1 : static_cast<int>(hw);
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) n = CPU_COUNT(&set);
+  const double quota = cgroup_cpu_quota("/proc/self/cgroup", "/sys/fs/cgroup");
+  if (quota > 0) n = std::min(n, std::max(1, static_cast<int>(std::ceil(quota - 1e-9))));
+#endif
+  return n;
+}
+
 ThreadPool& ThreadPool::instance() {
   // Never destroyed: joining threads from a static destructor at process exit is a source of hangs, and the OS
   // reclaims sleeping workers anyway.
-  // AXON_NUM_THREADS sets the starting size (for shared machines and CI); otherwise one thread per logical core.
+  // AXON_NUM_THREADS sets the starting size (for shared machines and CI); otherwise one thread per CPU this process
+  // can use (available_cpus).
   static ThreadPool* pool = [] {
     auto* p = new ThreadPool();
-    unsigned hw = std::thread::hardware_concurrency();
-    int n = hw == 0 ? 1 : static_cast<int>(hw);
+    int n = available_cpus();
     if (const char* env = std::getenv("AXON_NUM_THREADS")) {
       const int v = std::atoi(env);
       if (v >= 1 && v <= 1024) n = v;

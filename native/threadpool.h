@@ -17,10 +17,18 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace axon {
+
+/** The CPUs this process can use at once: its CPU affinity, capped by its cgroup's CPU quota (Linux); elsewhere
+ *  the logical cores. The pool's default size. */
+int available_cpus();
+/** The CPU quota, in CPUs, of the cgroups that `proc_self_cgroup` (the format of /proc/self/cgroup) names under
+ *  the cgroup mount `root` (/sys/fs/cgroup); 0 when none is set. Parameterized for tests (native/check). */
+double cgroup_cpu_quota(const std::string& proc_self_cgroup, const std::string& root);
 
 class ThreadPool {
  public:

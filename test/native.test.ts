@@ -14,6 +14,9 @@
 
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import * as ax from "../src/index.js";
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp, View, Window2d } from "../src/index.js";
 import type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParams } from "../src/backend/backend.js";
@@ -42,6 +45,22 @@ if ("error" in loaded) {
     assert.ok(isas.includes(defaultIsa), `isa ${defaultIsa} among ${isas.join(", ")}`);
     assert.ok(addon.getNumThreads() >= 1);
     assert.equal(addon.setIsa("sse9000"), false);
+  });
+
+  test("the default thread count is the CPUs this process may use (its affinity; a cgroup quota may lower it)", () => {
+    // A fresh process, without AXON_NUM_THREADS, so that the pool starts at its default size.
+    const addonPath = fileURLToPath(new URL("../build/Release/axon_native.node", import.meta.url));
+    const env = { ...process.env };
+    delete env.AXON_NUM_THREADS;
+    const threadsIn = (command: string, args: string[]) => {
+      const r = spawnSync(command, [...args, "-e", `console.log(require(${JSON.stringify(addonPath)}).getNumThreads())`], { env, encoding: "utf8" });
+      assert.equal(r.status, 0, `${command} failed: ${r.error?.message ?? r.stderr}`);
+      return Number(r.stdout.trim());
+    };
+    const all = threadsIn(process.execPath, []);
+    assert.ok(all >= 1 && all <= availableParallelism(), `default ${all} threads, ${availableParallelism()} CPUs available`);
+    // Pinned to one CPU (taskset, from util-linux), the pool must not start a second thread.
+    if (process.platform === "linux") assert.equal(threadsIn("taskset", ["-c", "0", process.execPath]), 1);
   });
 
   for (const isa of isas) {

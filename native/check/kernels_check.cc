@@ -6,6 +6,7 @@
 // thin products (unpacked, rows or columns), the packed path with B shared or packed per task, edge tiles, two
 // slabs of k, transposed operands, accumulation into C, one thread and several. Then the vectorized elementwise
 // kernels that have an exact definition: exp, tanh and sigmoid against the C library, softmax rows against float64.
+// And, on Linux, how the thread pool reads a cgroup's CPU quota (its default size).
 //
 // Exits 1 after printing the failures, 0 with one line per table.
 
@@ -16,6 +17,11 @@
 #include <random>
 #include <string>
 #include <vector>
+#include <fstream>
+#if defined(__linux__)
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #include "../gemm.h"
 #include "../kernels.h"
@@ -136,6 +142,49 @@ void check_elementwise(const Kernels& K, std::mt19937& rng) {
   }
 }
 
+#if defined(__linux__)
+// cgroup_cpu_quota (threadpool.cc) on fake cgroup trees: v2 with the quota on an ancestor, v1 seen from inside a
+// container (its own cgroup at the root of the mount), unlimited ones, and no /proc file at all.
+void check_cgroup_quota() {
+  char tmpl[] = "/tmp/axon-cgroup-XXXXXX";
+  const char* dir = mkdtemp(tmpl);
+  if (!dir) return fail("cgroup: mkdtemp failed");
+  const std::string root = dir;
+  std::vector<std::string> made;
+  auto write = [&](const std::string& rel, const std::string& text) {
+    std::string path = root;
+    for (size_t i = 1; i < rel.size(); i++)
+      if (rel[i] == '/') {
+        path = root + "/" + rel.substr(0, i);
+        if (mkdir(path.c_str(), 0700) == 0) made.push_back(path);
+      }
+    std::ofstream(root + "/" + rel) << text;
+    made.push_back(root + "/" + rel);
+  };
+  struct Case { const char* what; const char* proc; std::vector<std::pair<std::string, std::string>> files; double want; };
+  const Case cases[] = {
+    {"v2, quota on the parent", "0::/a/b\n", {{"v2/a/b/cpu.max", "max 100000\n"}, {"v2/a/cpu.max", "250000 100000\n"}}, 2.5},
+    {"v2, unlimited", "0::/a\n", {{"v2/a/cpu.max", "max 100000\n"}, {"v2/cpu.max", "max 100000\n"}}, 0},
+    {"v1, container's own cgroup at the mount's root", "5:memory:/docker/x\n4:cpu,cpuacct:/docker/x\n",
+     {{"v1/cpu,cpuacct/cpu.cfs_quota_us", "150000\n"}, {"v1/cpu,cpuacct/cpu.cfs_period_us", "100000\n"}}, 1.5},
+    {"v1, unlimited", "1:cpu:/\n", {{"v1/cpu/cpu.cfs_quota_us", "-1\n"}, {"v1/cpu/cpu.cfs_period_us", "100000\n"}}, 0},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    const std::string tree = std::string(c.files[0].first).substr(0, 2);  // "v1" or "v2": each case its own mount
+    const std::string proc = "proc" + std::to_string(n++);
+    write(proc, c.proc);
+    for (const auto& [rel, text] : c.files) write(rel, text);
+    const double got = cgroup_cpu_quota(root + "/" + proc, root + "/" + tree);
+    if (std::fabs(got - c.want) > 1e-12) fail(std::string("cgroup quota, ") + c.what + ": got " + std::to_string(got));
+    for (auto it = made.rbegin(); it != made.rend(); ++it) std::remove(it->c_str());  // files, then directories
+    made.clear();
+  }
+  if (cgroup_cpu_quota(root + "/missing", root) != 0) fail("cgroup quota with no /proc file");
+  rmdir(dir);
+}
+#endif
+
 }  // namespace
 
 int main() {
@@ -160,5 +209,10 @@ int main() {
     std::printf("%s (%d x %d GEMM tile): %d products, exp/tanh/sigmoid, softmax rows: %s\n", K->name, K->mr, K->nr,
                 products, failures == before ? "ok" : "FAILED");
   }
+#if defined(__linux__)
+  const int before = failures;
+  check_cgroup_quota();
+  std::printf("thread pool: cgroup CPU quotas (v1, v2, nested, unlimited): %s\n", failures == before ? "ok" : "FAILED");
+#endif
   return failures == 0 ? 0 : 1;
 }

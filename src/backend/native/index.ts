@@ -332,7 +332,8 @@ function addonOrThrow(what: string): NativeAddon {
 }
 
 /** Threads the native kernels use (the calling thread included). Defaults to AXON_NUM_THREADS when set, else the
- *  number of logical cores. */
+ *  CPUs this process may use: its CPU affinity (taskset, a container's cpuset), capped on Linux by its cgroup's
+ *  CPU quota (a container's --cpus), rounded up. */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected an integer >= 1, got ${n}`);
   addonOrThrow("setNumThreads").setNumThreads(n);
