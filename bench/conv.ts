@@ -14,9 +14,9 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, rateRange, selected, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, rateRange, selected, skipped, threadsLabel, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
-import { torchTraining, torchVersion } from "./torch.js";
+import { torchTraining, torchVersion, torchThreadCount } from "./torch.js";
 
 const flags = parseFlags();
 const BATCH = 64;
@@ -24,8 +24,8 @@ const WARM_STEPS = Number(flags.get("warm-steps") ?? 2);
 const STEPS = Number(flags.get("steps") ?? 5);
 const NBATCHES = Number(flags.get("batches") ?? 20);
 const LR = 1e-3;
-const torchThreads = Number(flags.get("torch-threads") ?? 2);
 if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
+const torchThreads = torchThreadCount(flags); // same as axon:native's unless --torch-threads
 
 // ---- data: the same images and labels for every contender ----------------------------------------------------
 const n = BATCH * NBATCHES;
@@ -124,7 +124,7 @@ const slow = contenders.filter((c) => c.skip === SLOW);
 const cannot = contenders.filter((c) => c.skip && c.skip !== SLOW).map((c) => `${c.name}: ${c.skip}`);
 
 const rows: { name: string; sps: number; range: string; ms: number; loss: number }[] = timed.map(({ name }) => ({
-  name: name === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : name === "torch" ? `torch ${torch} (${torchThreads} threads)` : name,
+  name: name === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : name === "torch" ? `torch ${torch} (${threadsLabel(torchThreads)})` : name,
   sps: (STEPS * BATCH) / (measured.get(name)!.median / 1000),
   range: rateRange(measured.get(name)!, STEPS * BATCH),
   ms: measured.get(name)!.median / STEPS,
@@ -143,7 +143,7 @@ const report = [
   ...environment([
     `model: conv3x3(1->32, pad 1)-ReLU-maxpool2, conv3x3(32->64, pad 1)-ReLU-maxpool2, dense 3136->10; softmax cross-entropy, Adam lr ${LR}, batch ${BATCH}, float32`,
     `data: ${source}`,
-    native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
+    native ? `axon:native: ${native.isa} kernels, ${threadsLabel(native.threads)}` : "axon:native: not built (run `npm run install`)",
     wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     torch ? `torch ${torch}: torch.set_num_threads(${torchThreads}), in a Python process (bench/torch_server.py)` : "torch: not run",
     `one rep = ${STEPS} training steps after ${WARM_STEPS} untimed ones; each contender in a process of its own, interleaved rep by rep, each warmed up for at least 1 s first (so "last loss" comes after different step counts); median over reps, and the slowest and the fastest rep (min–max); ratios of medians`,

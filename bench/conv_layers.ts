@@ -9,10 +9,12 @@
 import { spawnSync } from "node:child_process";
 import * as ax from "../src/index.node.js";
 import { TORCH_PYTHON, environment, fmt, interleaved, markdownTable, parseFlags, writeResults, type Contender } from "./harness.js";
+import { torchThreadCount } from "./torch.js";
 
 const F = ax.nn.functional;
 const flags = parseFlags();
-const torchThreads = Number(flags.get("torch-threads") ?? 2);
+if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
+const torchThreads = torchThreadCount(flags); // same as axon:native's unless --torch-threads
 
 interface Layer { name: string; x: number[]; w: number[]; padding: number; inputGrad: boolean }
 const LAYERS: Layer[] = [

@@ -327,6 +327,11 @@ async function serve(name: string, make: (name: string) => Contender | Promise<C
   process.exit(0);
 }
 
+/** "1 thread", "2 threads". */
+export function threadsLabel(n: number): string {
+  return `${n} thread${n === 1 ? "" : "s"}`;
+}
+
 /** Formats a number with a fixed number of significant-looking decimals, "-" for missing values. */
 export function fmt(x: number | undefined, digits = 2): string {
   return x === undefined || !Number.isFinite(x) ? "-" : x.toFixed(digits);

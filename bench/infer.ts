@@ -14,7 +14,7 @@
 
 import * as ax from "../src/index.node.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, selected, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isolated, markdownTable, parseFlags, selected, skipped, threadsLabel, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type Tf } from "./tfjs.js";
 
 const flags = parseFlags();
@@ -118,7 +118,7 @@ const report = [
   "# MLP inference (784-256-128-10, eval, no grad)",
   "",
   ...environment([
-    native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
+    native ? `axon:native: ${native.isa} kernels, ${threadsLabel(native.threads)}` : "axon:native: not built (run `npm run install`)",
     shown.includes("tfjs-wasm") ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     ...[...notRun].map(([c, why]) => `${c}: not run (${why})`),
     "a rep = a loop of forwards (~10 ms); each contender in a process of its own, interleaved rep by rep; median over reps, and the fastest and the slowest rep (min–max); ratios of medians",

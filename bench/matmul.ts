@@ -13,20 +13,20 @@
 import * as ax from "../src/index.node.js";
 import {
   environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, selected, skipped,
-  stats, writeResults, type Contender, type External, type Stats,
+  stats, threadsLabel, writeResults, type Contender, type External, type Stats,
 } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion } from "./tfjs.js";
-import { torchContender, torchVersion } from "./torch.js";
+import { torchContender, torchVersion, torchThreadCount } from "./torch.js";
 import { nativeInfo } from "../src/backend/native/index.js";
 
 const flags = parseFlags();
 const sizes = typeof flags.get("sizes") === "string"
   ? (flags.get("sizes") as string).split(",").map(Number)
   : [128, 256, 512, 1024, ...(flags.has("no-big") ? [] : [2048])];
-const torchThreads = Number(flags.get("torch-threads") ?? 2);
 if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
+const torchThreads = torchThreadCount(flags); // same as axon:native's unless --torch-threads
 const nativeNote = ax.listBackends().includes("native")
-  ? `axon:native: ${nativeInfo()!.isa} kernels, ${nativeInfo()!.threads} threads`
+  ? `axon:native: ${nativeInfo()!.isa} kernels, ${threadsLabel(nativeInfo()!.threads)}`
   : "axon:native: not built (run `npm run install`), so not shown";
 
 // ---- peers --------------------------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ for (const n of sizes) {
 // ---- report ---------------------------------------------------------------------------------------------------
 const gflops = (n: number, ms: number) => (2 * n ** 3) / ms / 1e6;
 const label = (c: string) =>
-  c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c === "torch" ? `torch ${torch} (${torchThreads} threads)` : c;
+  c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c === "torch" ? `torch ${torch} (${threadsLabel(torchThreads)})` : c;
 
 const mainRows = sizes.map((n) => [String(n), ...columns.map((c) => {
   const s = results.get(n)!.get(c);

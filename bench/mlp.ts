@@ -13,9 +13,9 @@
 import * as ax from "../src/index.node.js";
 import { axonTrainer, fashionMnistOrRandom, type Trainer } from "./data.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, rateRange, selected, skipped, writeResults, type Contender } from "./harness.js";
+import { environment, fmt, interleaved, isContenderProcess, isolated, markdownTable, parseFlags, rateRange, selected, skipped, threadsLabel, writeResults, type Contender } from "./harness.js";
 import { loadTfjs, tfjsInstalled, tfjsVersion, type LoadedTfjs } from "./tfjs.js";
-import { torchTraining, torchVersion } from "./torch.js";
+import { torchTraining, torchVersion, torchThreadCount } from "./torch.js";
 
 const flags = parseFlags();
 const BATCH = 128;
@@ -23,8 +23,8 @@ const WARM_STEPS = Number(flags.get("warm-steps") ?? 2);
 const STEPS = Number(flags.get("steps") ?? 10);
 const NBATCHES = Number(flags.get("batches") ?? 40);
 const LR = 1e-3;
-const torchThreads = Number(flags.get("torch-threads") ?? 2);
 if (typeof flags.get("threads") === "string") ax.setNumThreads(Number(flags.get("threads")));
+const torchThreads = torchThreadCount(flags); // same as axon:native's unless --torch-threads
 
 const n = BATCH * NBATCHES;
 const { xs, ys, source } = fashionMnistOrRandom(n, flags);
@@ -97,7 +97,7 @@ for (const c of timed) finals.set(c.name, (await c.result!()) as { loss: number;
 await contenders.close();
 const wasmNote = finals.get("tfjs-wasm")?.note;
 
-const label = (c: string) => (c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c === "torch" ? `torch ${torch} (${torchThreads} threads)` : c);
+const label = (c: string) => (c === "tfjs-wasm" ? `tfjs-wasm (${wasmNote})` : c === "torch" ? `torch ${torch} (${threadsLabel(torchThreads)})` : c);
 const results = timed.map(({ name: c }) => ({
   name: label(c),
   short: c,
@@ -116,7 +116,7 @@ const report = [
   ...environment([
     `model: 784-256-128-10 ReLU MLP, softmax cross-entropy, Adam lr ${LR}, batch ${BATCH}, float32`,
     `data: ${source}`,
-    native ? `axon:native: ${native.isa} kernels, ${native.threads} threads` : "axon:native: not built (run `npm run install`)",
+    native ? `axon:native: ${native.isa} kernels, ${threadsLabel(native.threads)}` : "axon:native: not built (run `npm run install`)",
     wasmNote !== undefined ? `tfjs: ${tfjsVersion()}; wasm backend: ${wasmNote}` : "tfjs: not run",
     ...contenders.filter((c) => c.skip).map((c) => `${c.name}: not run (${c.skip})`),
     torch ? `torch ${torch}: torch.set_num_threads(${torchThreads}), in a Python process (bench/torch_server.py)` : "torch: not run",

@@ -4,9 +4,10 @@
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR, TORCH_PYTHON, selected, type External } from "./harness.js";
+import { nativeInfo } from "../src/backend/native/index.js";
 
 /** torch's version when the Python has it and --no-torch is not given, else null (saying why on stderr). */
 export function torchVersion(flags: Map<string, string | boolean>): string | null {
@@ -15,6 +16,18 @@ export function torchVersion(flags: Map<string, string | boolean>): string | nul
   if (r.status === 0) return r.stdout.trim();
   process.stderr.write(`torch not run: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}\n`);
   return null;
+}
+
+/**
+ * PyTorch's thread count: --torch-threads=N, else the native backend's (after the script has applied --threads),
+ * so that Axon and PyTorch are timed on the same number of threads on any machine: both 2 on a 2-core one, both
+ * 16 on a 16-core one (PyTorch's 2 against Axon's 16 was the old default there). Without the addon, the CPUs
+ * available to this process.
+ */
+export function torchThreadCount(flags: Map<string, string | boolean>): number {
+  const given = flags.get("torch-threads");
+  if (typeof given === "string") return Number(given);
+  return nativeInfo()?.threads ?? availableParallelism();
 }
 
 /** The contender "torch" running `code` (Python defining setup, before, run and result: see torch_server.py). */
