@@ -360,6 +360,15 @@ static inline float sv_hsum(SV v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 constexpr int SMALL_CN = 3, SMALL_JV = 2;
 #endif
 
+// AXON_UNROLL_TILE goes before each loop over a register tile written over SV (the portable micro-kernel,
+// gemm_small's blocks): unrolled early, before GCC decides where the accumulators live; without it GCC kept them in
+// memory and stored every one to the stack on every step. The x86 tables keep their tiles in registers without it.
+#if defined(__AVX2__)
+#define AXON_UNROLL_TILE
+#else
+#define AXON_UNROLL_TILE _Pragma("GCC unroll 16")
+#endif
+
 // ---- GEMM micro-kernels -------------------------------------------------------------------------------------
 // Each computes one MR x NR tile of C over a kc-deep slab: per step l it loads one row of the packed B panel
 // (NR floats, as NR/W vectors), broadcasts each of the MR A values of column l (A(r, l) = a[r*ra + l*la]: a
@@ -481,35 +490,34 @@ static void gemm_micro(long kc, const float* __restrict a, long, long, const flo
 }
 
 #else
-// Portable (SSE2 on x86-64): MR rows x NR/SW vectors of accumulators, written over SV; the pragmas unroll the
-// tile's loops before GCC decides where the accumulators live (without them it stored all of them to the stack on
-// every step). 16 registers and no FMA, so each product needs a spare register: 4 x 8.
+// Portable (SSE2 on x86-64): MR rows x NR/SW vectors of accumulators, written over SV (see AXON_UNROLL_TILE).
+// 16 registers and no FMA, so each product needs a spare register: 4 x 8.
 constexpr int MR = 4, NR = 8;
 constexpr bool PACKED_A = false;
 
 static void gemm_micro(long kc, const float* __restrict a, long ra, long la, const float* __restrict pb, float* c, long ldc, bool accumulate) {
   constexpr int V = NR / SW;
   SV acc[MR][V];
-#pragma GCC unroll 16
+AXON_UNROLL_TILE
   for (int r = 0; r < MR; r++)
-#pragma GCC unroll 16
+AXON_UNROLL_TILE
     for (int q = 0; q < V; q++) acc[r][q] = sv_zero();
   prefetch_c_tile<MR, NR>(c, ldc);
   for (long l = 0, off = 0; l < kc; l++, off += la) {
     SV b[V];
-#pragma GCC unroll 16
+AXON_UNROLL_TILE
     for (int q = 0; q < V; q++) b[q] = sv_load(pb + q * SW);
-#pragma GCC unroll 16
+AXON_UNROLL_TILE
     for (int r = 0; r < MR; r++) {
       const SV av = sv_set1(a[r * ra + off]);
-#pragma GCC unroll 16
+AXON_UNROLL_TILE
       for (int q = 0; q < V; q++) acc[r][q] = sv_fma(av, b[q], acc[r][q]);
     }
     pb += NR;
   }
-#pragma GCC unroll 16
+AXON_UNROLL_TILE
   for (int r = 0; r < MR; r++)
-#pragma GCC unroll 16
+AXON_UNROLL_TILE
     for (int q = 0; q < V; q++) {
       float* dst = c + r * ldc + q * SW;
       sv_store(dst, accumulate ? acc[r][q] + sv_load(dst) : acc[r][q]);
@@ -609,12 +617,6 @@ static void gemm_pack_t(const float* src, long ld, long rows, long kc, long w, f
 // it streams W's 800 KB from L2 once, one multiply-add per float loaded.
 
 // C[0:RM, j0:j0+CN] = A[0:RM] . B[:, j] for contiguous rows a[r] (length k) and columns of B b + j*bcs.
-// AXON_UNROLL_TILE: see the generic gemm_micro. The x86 tables keep their tiles in registers without it.
-#if defined(__AVX2__)
-#define AXON_UNROLL_TILE
-#else
-#define AXON_UNROLL_TILE _Pragma("GCC unroll 16")
-#endif
 template <int RM, int CN>
 static inline void small_dot_block(long k, const float* const* a, const float* b, long bcs, float* c, long ldc) {
   SV acc[RM][CN];
