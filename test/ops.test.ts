@@ -251,3 +251,16 @@ for (const backend of ax.listBackends()) {
     });
   });
 }
+
+describe("var and std: PyTorch's older unbiased flag", () => {
+  test("unbiased false is correction 0 and true correction 1; both at once is an error", () => {
+    // torch 1.13: tensor([1., 2., 3., 4.], dtype=float64).var(unbiased=False) = 1.25, unbiased=True 1.6666666666666667,
+    // .std(unbiased=False) = 1.118033988749895
+    const z = ax.tensor([1, 2, 3, 4], { dtype: "float64" });
+    assert.equal(z.var(undefined, { unbiased: false }).item(), 1.25);
+    assert.equal(z.var(undefined, { unbiased: true }).item(), 5 / 3);
+    assert.equal(z.std(undefined, { unbiased: false }).item(), Math.sqrt(1.25));
+    assert.equal(z.var(0, { unbiased: false, keepdim: true }).shape.length, 1);
+    assert.throws(() => z.var(undefined, { unbiased: true, correction: 0 }), /var: give either unbiased or correction, not both/);
+  });
+});

@@ -47,14 +47,18 @@ export class BCELoss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor { return L.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight }); }
 }
 
+/** Its buffers are named as PyTorch names them (weight, pos_weight), since a state-dict key is the attribute's name;
+ *  posWeight is the camelCase accessor for the same tensor, as with BatchNorm's running statistics. */
 export class BCEWithLogitsLoss extends Loss {
   declare weight: Tensor | null;
-  declare posWeight: Tensor | null;
+  declare pos_weight: Tensor | null;
   constructor(opts: L.BinaryCrossEntropyWithLogitsOptions = {}) {
     super(opts.reduction);
     this.registerBuffer("weight", opts.weight ?? null);
-    this.registerBuffer("posWeight", opts.posWeight ?? null);
+    this.registerBuffer("pos_weight", opts.posWeight ?? null);
   }
+  get posWeight(): Tensor | null { return this.pos_weight; }
+  set posWeight(t: Tensor | null) { this.pos_weight = t; }
   override forward(input: Tensor, target: Tensor): Tensor {
     return L.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
   }

@@ -101,19 +101,29 @@ export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argE
 export interface VarOptions {
   /** Subtracted from the count in the denominator: 1 (default) is Bessel's correction, 0 the population variance. */
   correction?: number;
+  /** PyTorch's older spelling: true is correction 1, false correction 0. Give one of the two, not both. */
+  unbiased?: boolean;
   keepdim?: boolean;
 }
 
 export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
-  const { correction = 1, keepdim = false } = opts;
+  const { keepdim = false } = opts;
+  if (opts.unbiased !== undefined && opts.correction !== undefined) {
+    throw new TypeError("var: give either unbiased or correction, not both");
+  }
+  const correction = opts.unbiased !== undefined ? (opts.unbiased ? 1 : 0) : (opts.correction ?? 1);
   const dims = normalizeDims("var", dim, x.ndim);
   const n = numel(dims.map((d) => x.shape[d]));
   const diff = x.sub(mean(x, dims, true));
   return sum(diff.square(), dims, keepdim).div(Math.max(n - correction, 0));
 }
 
+/** The square root of variance(). Where the variance is 0 the gradient is 0, as in PyTorch (sqrt's own would be
+ *  infinite, and times the variance's zero gradient, NaN). */
 export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
-  return variance(x, dim, opts).sqrt();
+  const v = variance(x, dim, opts);
+  const zero = v.eq(0);
+  return where(zero, 0, where(zero, 1, v).sqrt());
 }
 
 /** log(sum(exp(x))) computed stably by factoring out the maximum. */

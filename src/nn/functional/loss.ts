@@ -236,10 +236,12 @@ function targetWeights(logp: Tensor, weight: Tensor | null, tg: ClassTargets): T
 function nllFromLogProbs(logp: Tensor, cd: number, tg: ClassTargets, weight: Tensor | null, reduction: Reduction): Tensor {
   const picked = logp.gather(cd, tg.safe.unsqueeze(cd)).squeeze(cd);
   const w = targetWeights(logp, weight, tg);
-  const loss = picked.neg().mul(w);
+  // Ignored targets get a gradient of exactly 0 through the where, also when the mean divides by 0: with every
+  // target ignored, the loss is 0/0 = NaN and the gradient 0, as in PyTorch (as a plain product, 0 * (1/0) = NaN).
+  const loss = where(tg.ignored, 0, picked.neg().mul(w));
   if (reduction === "none") return loss;
   if (reduction === "sum") return loss.sum();
-  return loss.sum().div(w.sum()); // all targets ignored: 0/0 = NaN, as in PyTorch
+  return loss.sum().div(w.sum());
 }
 
 /**
@@ -268,7 +270,8 @@ function crossEntropyRows(input: Tensor, target: Tensor, ignoreIndex: number, re
   const out = new Tensor(allocate(input.dtype, 1), []);
   out.data[0] = reduction === "mean" ? total / count : total; // all targets ignored: 0/0 = NaN, as in PyTorch
   return record(op, out, [input], (g) => {
-    const scale = contiguousData(g)[0] / (reduction === "mean" ? count : 1);
+    // Every target ignored: every row's gradient is 0 (not 0 / 0), as in PyTorch.
+    const scale = count === 0 ? 1 : contiguousData(g)[0] / (reduction === "mean" ? count : 1);
     const gx = empty(input.shape, input.dtype);
     const d = gx.data;
     getBackend().unary("exp", lp, d);
