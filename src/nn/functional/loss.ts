@@ -8,6 +8,7 @@ import { allocate, isFloat } from "../../tensor/dtype.js";
 import { sameShape, sliceDims, ShapeError, fmt } from "../../tensor/shape.js";
 import { getBackend } from "../../backend/registry.js";
 import { exclusive, record } from "../../autograd/graph.js";
+import { noGrad } from "../../autograd/grad_mode.js";
 import { maximum, where } from "../../ops/elementwise.js";
 import { logSoftmax } from "../../ops/activation.js";
 import { ones } from "../../ops/creation.js";
@@ -129,6 +130,21 @@ function clampedLog(x: Tensor): Tensor {
   return x.clamp(TINY).log().clamp(-100);
 }
 
+/**
+ * -[y log x + (1 - y) log(1 - x)] element by element, each log clamped at -100, with PyTorch's gradient rule: for x,
+ * (x - y) / max(x (1 - x), 1e-12), which is the derivative inside (0, 1) and stays finite at exactly 0 and 1 (0 where
+ * x = y there, as in PyTorch; the clamped logs' own gradient would differ at those points); for y, log(1 - x) - log x,
+ * unclamped as in PyTorch (infinite at 0 and 1).
+ */
+const BCE_GRAD_EPS = Math.fround(1e-12); // PyTorch's constant is a C float, also in float64 computations
+function bceTerms(input: Tensor, target: Tensor): Tensor {
+  const out = noGrad(() => target.mul(clampedLog(input)).add(target.neg().add(1).mul(clampedLog(input.neg().add(1)))).neg());
+  return record("binaryCrossEntropy", out, [input, target], (g) => [
+    input.requiresGrad ? g.mul(input.sub(target)).div(maximum(input.mul(input.neg().add(1)), BCE_GRAD_EPS)) : null,
+    target.requiresGrad ? g.mul(input.neg().log1p().sub(input.log())) : null,
+  ]);
+}
+
 /** Binary cross-entropy of probabilities: -w [y log x + (1 - y) log(1 - x)], each log clamped at -100. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCrossEntropyOptions = {}): Tensor {
   const { weight = null } = opts;
@@ -138,7 +154,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCr
   for (let i = 0; i < xs.length; i++) {
     if (!(xs[i] >= 0 && xs[i] <= 1)) throw new RangeError(`binaryCrossEntropy: every input must be a probability in [0, 1], found ${xs[i]} (apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores)`);
   }
-  let loss = target.mul(clampedLog(input)).add(target.neg().add(1).mul(clampedLog(input.neg().add(1)))).neg();
+  let loss = bceTerms(input, target);
   if (weight !== null) loss = loss.mul(checkBroadcastWeight("binaryCrossEntropy", "weight", weight, input));
   return reduce(loss, reduction);
 }
