@@ -264,3 +264,20 @@ describe("var and std: PyTorch's older unbiased flag", () => {
     assert.throws(() => z.var(undefined, { unbiased: true, correction: 0 }), /var: give either unbiased or correction, not both/);
   });
 });
+
+describe("where with two scalars", () => {
+  test("gives PyTorch's dtype: bool for booleans, int32 for integers (int64 in PyTorch), float32 otherwise", () => {
+    // torch 1.13, c = tensor([True, False]): where(c, 1, 0) int64 [1, 0]; where(c, 1.5, 0) float32 [1.5, 0.];
+    // where(c, True, False) bool; where(c, True, 1) int64 [1, 1]; where(c, False, 0.5) float32 [0., 0.5]
+    const c = ax.tensor([true, false]);
+    const cases: [number | boolean, number | boolean, DType, (number | boolean)[]][] = [
+      [1, 0, "int32", [1, 0]], [1.5, 0, "float32", [1.5, 0]], [true, false, "bool", [true, false]],
+      [true, 1, "int32", [1, 1]], [false, 0.5, "float32", [0, 0.5]],
+    ];
+    for (const [a, b, dtype, values] of cases) {
+      const r = ax.where(c, a, b);
+      assert.equal(r.dtype, dtype, `where(c, ${a}, ${b})`);
+      assert.deepEqual(r.toArray(), values);
+    }
+  });
+});

@@ -157,9 +157,13 @@ export const logicalNot = (x: Tensor): Tensor => unaryKernel("not", x, "bool");
 export const isnan = (x: Tensor): Tensor => unaryKernel("isnan", x, "bool");
 export const isinf = (x: Tensor): Tensor => unaryKernel("isinf", x, "bool");
 
-/** Elements of a where cond is true, else of b; all three broadcast together. */
+/** Elements of a where cond is true, else of b; all three broadcast together. With two scalars, the result's dtype
+ *  is PyTorch's for them: bool for two booleans, int32 for integers, float32 when either is fractional. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where: the condition must be a tensor");
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
+    a = filled([], typeof a === "boolean" ? "bool" : Number.isInteger(a) ? "int32" : "float32", Number(a));
+  }
   const [x, y] = lift("where", a, b);
   const c = cond.dtype === "bool" ? cond : cond.to("bool");
   const shape = broadcastShapes("where", c.shape, x.shape, y.shape);
