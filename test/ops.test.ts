@@ -281,3 +281,14 @@ describe("where with two scalars", () => {
     }
   });
 });
+
+describe("clamp of an integer tensor", () => {
+  test("with a fractional bound it clamps as float32, bounds untruncated; integer bounds keep int32", () => {
+    // torch 1.13, x = tensor([1, 2, 5], dtype=int32): x.clamp(1.5, 3.5) float32 [1.5, 2., 3.5];
+    // x.clamp(2, 3) int32 [2, 2, 3]; x.clamp(None, 3.5) float32 [1., 2., 3.5]
+    const x = ax.tensor([1, 2, 5], { dtype: "int32" });
+    const a = x.clamp(1.5, 3.5), b = x.clamp(2, 3), c = x.clamp(null, 3.5);
+    assert.deepEqual([a.dtype, b.dtype, c.dtype], ["float32", "int32", "float32"]);
+    assert.deepEqual([a.toArray(), b.toArray(), c.toArray()], [[1.5, 2, 3.5], [2, 2, 3], [1, 2, 3.5]]);
+  });
+});

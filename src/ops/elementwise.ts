@@ -255,10 +255,14 @@ export function round(x: Tensor): Tensor {
   return record("round", unaryKernel("round", x), [x], (g) => [g.zerosLike()]);
 }
 
-/** Clamps into [min, max]; either bound may be null. The gradient passes where min <= x <= max. */
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+/** Clamps into [min, max]; either bound may be null. The gradient passes where min <= x <= max. An integer tensor
+ *  with a fractional bound is clamped as float32, as in PyTorch (the bounds are not truncated). */
+export function clamp(input: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? NaN, hi = max ?? NaN;
   if (Number.isNaN(lo) && Number.isNaN(hi)) throw new TypeError("clamp: at least one of min and max must be given");
+  let dtype = input.dtype;
+  for (const bound of [lo, hi]) if (!Number.isNaN(bound)) dtype = dtypeWithScalar(dtype, bound);
+  const x = input.to(dtype);
   const out = unaryKernel("clamp", x, x.dtype, lo, hi);
   return record("clamp", out, [x], (g) => {
     let pass = x.eq(x); // all true (false at NaN)
