@@ -96,6 +96,10 @@ const OPS: Record<string, OpFn> = {
   mean: ([a], { dim, keepdim }) => a.mean(opt(dim), keepdim),
   max: ([a], { dim, keepdim }) => a.max(opt(dim), keepdim),
   min: ([a], { dim, keepdim }) => a.min(opt(dim), keepdim),
+  amax: ([a], { dim, keepdim }) => ax.amax(a, opt(dim), keepdim),
+  amin: ([a], { dim, keepdim }) => a.amin(opt(dim), keepdim),
+  max_other: ([a, b]) => ax.max(a, b),
+  min_other: ([a, b]) => a.min(b),
   argmax: ([a], { dim, keepdim }) => a.argmax(opt(dim), keepdim),
   argmin: ([a], { dim, keepdim }) => a.argmin(opt(dim), keepdim),
   var: ([a], { dim, correction, keepdim }) => a.var(opt(dim), { correction, keepdim }),
@@ -290,5 +294,18 @@ describe("clamp of an integer tensor", () => {
     const a = x.clamp(1.5, 3.5), b = x.clamp(2, 3), c = x.clamp(null, 3.5);
     assert.deepEqual([a.dtype, b.dtype, c.dtype], ["float32", "int32", "float32"]);
     assert.deepEqual([a.toArray(), b.toArray(), c.toArray()], [[1.5, 2, 3.5], [2, 2, 3], [1, 2, 3.5]]);
+  });
+});
+
+describe("max and min: PyTorch's other forms", () => {
+  test("max(a, b) and min(a, b) are elementwise; amax and amin are the reductions; oneHot is in nn.functional", () => {
+    // torch 1.13: torch.max(tensor([1., 5.]), tensor([3., 2.])) = [3., 5.]; torch.min(...) = [1., 2.]
+    const a = ax.tensor([1, 5]), b = ax.tensor([3, 2]);
+    assert.deepEqual(ax.max(a, b).toArray(), [3, 5]);
+    assert.deepEqual(a.min(b).toArray(), [1, 2]);
+    const m = ax.tensor([[1, 7], [4, 2]]);
+    assert.deepEqual(m.amax(1).toArray(), [7, 4]);
+    assert.deepEqual(ax.amin(m, 0).toArray(), [1, 2]);
+    assert.deepEqual(ax.nn.functional.oneHot(ax.tensor([2, 0], { dtype: "int32" }), 3).toArray(), [[0, 0, 1], [1, 0, 0]]);
   });
 });

@@ -8,7 +8,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { isFloat, type DType } from "../tensor/dtype.js";
 import { sliceDims, fmt, normalizeDim, normalizeDims, numel } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty } from "../tensor/tensor.js";
-import { where } from "./elementwise.js";
+import { maximum, minimum, where } from "./elementwise.js";
 
 type Dims = number | readonly number[] | undefined;
 
@@ -78,8 +78,17 @@ function extreme(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Ten
   });
 }
 
-export const max = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme("max", x, dim, keepdim);
-export const min = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme("min", x, dim, keepdim);
+export const amax = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme("max", x, dim, keepdim);
+export const amin = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme("min", x, dim, keepdim);
+
+/** max(x) or max(x, dim, keepdim): amax. max(x, other): the elementwise maximum, as torch.max(a, b). */
+export function max(x: Tensor, dim?: Dims | Tensor, keepdim = false): Tensor {
+  return dim instanceof Tensor ? maximum(x, dim) : amax(x, dim, keepdim);
+}
+/** min(x) or min(x, dim, keepdim): amin. min(x, other): the elementwise minimum, as torch.min(a, b). */
+export function min(x: Tensor, dim?: Dims | Tensor, keepdim = false): Tensor {
+  return dim instanceof Tensor ? minimum(x, dim) : amin(x, dim, keepdim);
+}
 
 function argExtreme(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   if (x.numel() === 0) throw new Error(`${op}: cannot take ${op} of an empty tensor (shape ${fmt(x.shape)})`);

@@ -167,8 +167,11 @@ export class Tensor {
   // ---- reductions --------------------------------------------------------------------------------------------
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
   mean(dim?: number | readonly number[], keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
-  max(dim?: number | readonly number[], keepdim = false): Tensor { return R.max(this, dim, keepdim); }
-  min(dim?: number | readonly number[], keepdim = false): Tensor { return R.min(this, dim, keepdim); }
+  /** Over all elements or dims (amax), or with another tensor, the elementwise maximum. */
+  max(dim?: number | readonly number[] | Tensor, keepdim = false): Tensor { return R.max(this, dim, keepdim); }
+  min(dim?: number | readonly number[] | Tensor, keepdim = false): Tensor { return R.min(this, dim, keepdim); }
+  amax(dim?: number | readonly number[], keepdim = false): Tensor { return R.amax(this, dim, keepdim); }
+  amin(dim?: number | readonly number[], keepdim = false): Tensor { return R.amin(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
   var(dim?: number | readonly number[], opts: R.VarOptions = {}): Tensor { return R.variance(this, dim, opts); }

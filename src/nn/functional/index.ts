@@ -5,6 +5,7 @@ export * from "./activation.js";
 export { linear, embedding } from "./linear.js";
 export { dropout, dropout2d } from "./dropout.js";
 export { pad, type PadMode } from "../../ops/movement.js";
+export { oneHot } from "../../ops/indexing.js";
 export {
   conv1d, conv2d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
   type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,
