@@ -72,8 +72,9 @@ bool throw_range(Napi::Env env, const std::string& msg) {
 // layer of a batch-1 forward spent more time parsing arguments than computing: a 14-argument matmul call cost
 // 0.9 us before it did any work.
 struct F32 {
-  float* data = nullptr;
+  float* data = nullptr;  // null for an empty array too: whether one was passed at all is `given`
   int64_t length = 0;
+  bool given = false;
 };
 
 // The typed array at argument i if it is one of type `want` (data and element count), else a TypeError that says
@@ -95,6 +96,7 @@ bool get_f32(const Napi::CallbackInfo& info, size_t i, const char* what, F32* ou
   void* p;
   if (!get_typed(info, i, napi_float32_array, what, "a Float32Array", &p, &out->length)) return false;
   out->data = static_cast<float*>(p);
+  out->given = true;
   return true;
 }
 
@@ -588,7 +590,7 @@ bool get_conv(const Napi::CallbackInfo& info, size_t i, const F32& x, const F32&
   const Window& g = c->g;
   if (g.channels % c->groups != 0 || c->outChannels % c->groups != 0)
     return throw_range(env, std::string("axon native: ") + op + " channels and outChannels must be multiples of groups");
-  if (x.data && image_size(g) > double(x.length)) return throw_range(env, std::string("axon native: ") + op + " input is too short");
+  if (x.given && image_size(g) > double(x.length)) return throw_range(env, std::string("axon native: ") + op + " input is too short");
   if (double(c->outChannels) * (g.channels / c->groups) * g.kh * g.kw > double(w.length))
     return throw_range(env, std::string("axon native: ") + op + " weight is too short");
   c->x = x.data;
@@ -609,7 +611,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     if (!env.IsExceptionPending()) throw_type(env, "axon native: conv2d expects 20 arguments");
     return env.Undefined();
   }
-  if (bias.data && bias.length < c.outChannels) return throw_range(env, "axon native: conv2d bias is too short"), env.Undefined();
+  if (bias.given && bias.length < c.outChannels) return throw_range(env, "axon native: conv2d bias is too short"), env.Undefined();
   if (conv_out_size(c) > double(out.length)) return throw_range(env, "axon native: conv2d output is too short"), env.Undefined();
   const bool relu = info.Length() > 20 && get_flag(info, 20);
   if (!conv2d_forward(*g_kernels, c, bias.data, relu, out.data, ThreadPool::instance()))
@@ -631,10 +633,10 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (conv_out_size(c) > double(gy.length)) return throw_range(env, "axon native: conv2dBackward gy is too short"), env.Undefined();
-  if (gw.data && !x.data) return throw_type(env, "axon native: conv2dBackward needs x for the weight gradient"), env.Undefined();
-  if ((gx.data && image_size(c.g) > double(gx.length)) ||
-      (gw.data && double(c.outChannels) * (c.g.channels / c.groups) * c.g.kh * c.g.kw > double(gw.length)) ||
-      (gb.data && c.outChannels > gb.length))
+  if (gw.given && !x.given) return throw_type(env, "axon native: conv2dBackward needs x for the weight gradient"), env.Undefined();
+  if ((gx.given && image_size(c.g) > double(gx.length)) ||
+      (gw.given && double(c.outChannels) * (c.g.channels / c.groups) * c.g.kh * c.g.kw > double(gw.length)) ||
+      (gb.given && c.outChannels > gb.length))
     return throw_range(env, "axon native: conv2dBackward gx, gw or gb is too short"), env.Undefined();
   if (!conv2d_backward(*g_kernels, c, gy.data, gx.data, gw.data, gb.data, ThreadPool::instance()))
     Napi::Error::New(env, "axon native: out of memory for conv2dBackward scratch buffers").ThrowAsJavaScriptException();
@@ -824,7 +826,7 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const int64_t n = theta.length;
-  if (grad.length < n || m.length < n || v.length < n || (vmax.data && vmax.length < n))
+  if (grad.length < n || m.length < n || v.length < n || (vmax.given && vmax.length < n))
     return throw_range(env, "axon native: adamStep state or gradient is shorter than the parameter"), env.Undefined();
   AdamArgs a;
   a.beta1 = get_double(info, 5);
@@ -855,7 +857,7 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const int64_t n = theta.length;
-  if (grad.length < n || (buf.data && buf.length < n))
+  if (grad.length < n || (buf.given && buf.length < n))
     return throw_range(env, "axon native: sgdStep gradient or momentum buffer is shorter than the parameter"), env.Undefined();
   SgdArgs a;
   a.lr = get_double(info, 3);
@@ -884,7 +886,7 @@ Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const int64_t n = theta.length;
-  if (grad.length < n || v.length < n || (gavg.data && gavg.length < n) || (buf.data && buf.length < n))
+  if (grad.length < n || v.length < n || (gavg.given && gavg.length < n) || (buf.given && buf.length < n))
     return throw_range(env, "axon native: rmspropStep gradient or state is shorter than the parameter"), env.Undefined();
   RmspropArgs a;
   a.lr = get_double(info, 5);

@@ -202,8 +202,9 @@ bool sgemm(const Kernels& K, const GemmArgs& g, ThreadPool* pool) {
     // at ~90 GB/s, and the next call's same split (the caller always runs task 0: see ThreadPool) finds that
     // part still there. A 784 x 256 layer's 784 KiB would not even fit one core's L2 with the rest of the model.
     // (The row is the output's only row, so a column block of C is contiguous.)
-    if (pool && m == 1 && n * k * sizeof(float) >= GEMV_SPLIT_MIN_BYTES && pool->size() > 1) {
-      const long T = std::min<long>(pool->size(), n / 16);
+    // Each part gets at least 16 columns, so a product of fewer than 32 columns runs whole on the caller.
+    const long T = pool && m == 1 && n * k * sizeof(float) >= GEMV_SPLIT_MIN_BYTES ? std::min<long>(pool->size(), n / 16) : 1;
+    if (T > 1) {
       pool->parallel_for(static_cast<int>(T), [&](int t, int) {
         const long j0 = n * t / T / 16 * 16, j1 = t + 1 == T ? n : n * (t + 1) / T / 16 * 16;
         if (j1 > j0) K.gemm_small(1, j1 - j0, k, g.a, g.ars, g.acs, g.b + j0 * g.bcs, g.brs, g.bcs, g.c + j0);

@@ -12,9 +12,10 @@ namespace axon {
 struct Scratch {
   float* p = nullptr;
   size_t cap = 0;
-  /** At least n floats (contents undefined), or null when out of memory. */
+  /** At least n floats (contents undefined), or null when out of memory; never null for n = 0. */
   float* get(size_t n) {
-    if (n > cap) {
+    if (n > cap || p == nullptr) {
+      n = n == 0 ? 1 : n;
       std::free(p);
       size_t bytes = ((n * sizeof(float)) + 63) / 64 * 64;
       p = static_cast<float*>(std::aligned_alloc(64, bytes));

@@ -92,6 +92,33 @@ if ("error" in loaded) {
   });
 
   describe("native backend through the ops", () => {
+    test("a depthwise conv's weight gradient over a big image, and a conv with no input channels, match the reference", () => {
+      if (!ax.listBackends().includes("native")) ax.registerBackend(createNativeBackend(addon), -1);
+      const before = ax.getBackend().name, threadsBefore = addon.getNumThreads();
+      addon.setNumThreads(2);
+      try {
+        const run = (name: string) => {
+          ax.setBackend(name);
+          ax.manualSeed(11);
+          // per group, the weight gradient is a one-row product (9 columns, 6400 deep): the split path of sgemm
+          const x = ax.randn([1, 32, 80, 80], { requiresGrad: true }), w = ax.randn([32, 1, 3, 3], { requiresGrad: true });
+          ax.nn.functional.conv2d(x, w, null, { padding: 1, groups: 32 }).square().sum().backward();
+          // zero input channels: the output is the bias (PyTorch gives the same)
+          const empty = ax.nn.functional.conv2d(ax.randn([2, 0, 5, 5]), ax.randn([4, 0, 3, 3]), ax.tensor([1, 2, 3, 4]), { padding: 1 });
+          return { gw: Array.from(w.grad!.toTypedArray()), gx: Array.from(x.grad!.toTypedArray()), empty: empty.toArray() };
+        };
+        const ref = run("reference"), nat = run("native");
+        assert.deepEqual(nat.empty, ref.empty);
+        for (const key of ["gw", "gx"] as const) {
+          const scale = ref[key].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+          ref[key].forEach((v, i) => assert.ok(Math.abs(nat[key][i] - v) <= 1e-4 * scale, `${key}[${i}]: native ${nat[key][i]}, reference ${v}`));
+        }
+      } finally {
+        ax.setBackend(before);
+        addon.setNumThreads(threadsBefore);
+      }
+    });
+
     test("an MLP's forward and backward agree with the reference backend", () => {
       if (!ax.listBackends().includes("native")) ax.registerBackend(createNativeBackend(addon), -1);
       const before = ax.getBackend().name;
@@ -177,6 +204,9 @@ if ("error" in loaded) {
       const f = (n: number) => new Float32Array(n);
       assert.throws(() => addon.conv2d(f(63), f(54), null, f(96), 1, 3, ...w), RangeError);
       assert.throws(() => addon.conv2d(f(64), f(53), null, f(96), 1, 3, ...w), RangeError);
+      // empty arrays (whose data pointer N-API gives as null) are checked like any other, not taken as absent
+      assert.throws(() => addon.conv2d(f(0), f(54), null, f(96), 1, 3, ...w), RangeError);
+      assert.throws(() => addon.conv2d(f(64), f(54), f(0), f(96), 1, 3, ...w), RangeError);
       assert.throws(() => addon.conv2d(f(64), f(54), f(2), f(96), 1, 3, ...w), RangeError); // bias needs 3
       assert.throws(() => addon.conv2d(f(64), f(54), null, f(95), 1, 3, ...w), RangeError);
       assert.throws(() => addon.conv2d(f(64), f(54), null, f(96), 2, 3, ...w), RangeError); // 3 outputs, 2 groups
@@ -206,6 +236,15 @@ function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed:
       for (const transA of [false, true]) for (const transB of [false, true]) {
         checkMatmul(native, g, { batch: 1, m, n, k, transA, transB, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
       }
+    }
+  });
+
+  test("matmul: one row against a big B (split by columns across threads), every width from 1 to 64 columns", () => {
+    use();
+    // n * k * 4 bytes >= 64 KiB takes the split; below 32 columns it must not split (with n < 16 it once split into
+    // zero parts and left C unwritten on 2 threads: nn.Linear(2048, 10) on one sample gave garbage)
+    for (const n of [1, 5, 10, 15, 16, 17, 31, 32, 33, 64]) for (const k of [2048, 16384]) for (const transB of [false, true]) {
+      checkMatmul(native, g, { batch: 1, m: 1, n, k, transA: false, transB, aOffset: 0, bOffset: 0, aBatchStride: 0, bBatchStride: 0 });
     }
   });
 
