@@ -176,10 +176,10 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   }
   const bool relu = info.Length() > 14 && get_flag(info, 14);
   if (batch == 0 || m == 0 || n == 0) return env.Undefined();
-  if (out.length < batch * m * n) return throw_range(env, "axon native: matmul output is too short"), env.Undefined();
+  if (double(out.length) < double(batch) * m * n) return throw_range(env, "axon native: matmul output is too short"), env.Undefined();
   if (k > 0) {
-    if (aOff + (batch - 1) * aBS + m * k > a.length) return throw_range(env, "axon native: matmul reads past the end of A"), env.Undefined();
-    if (bOff + (batch - 1) * bBS + k * n > b.length) return throw_range(env, "axon native: matmul reads past the end of B"), env.Undefined();
+    if (double(aOff) + double(batch - 1) * aBS + double(m) * k > double(a.length)) return throw_range(env, "axon native: matmul reads past the end of A"), env.Undefined();
+    if (double(bOff) + double(batch - 1) * bBS + double(k) * n > double(b.length)) return throw_range(env, "axon native: matmul reads past the end of B"), env.Undefined();
   }
   GemmArgs base{nullptr, nullptr, nullptr, m, n, k, transA ? 1 : k, transA ? m : 1, transB ? 1 : n, transB ? k : 1};
   ThreadPool& pool = ThreadPool::instance();
@@ -248,7 +248,7 @@ bool get_operand(const Napi::CallbackInfo& info, size_t i, const char* what, int
     return false;
   if (!innerStrideAny && o->stride > 1)
     return throw_range(info.Env(), std::string("axon native: the inner stride of ") + what + " must be 0 or 1");
-  if (rows > 0 && n > 0 && o->offset + (rows - 1) * o->rowStride + (n - 1) * o->stride >= length)
+  if (rows > 0 && n > 0 && double(o->offset) + double(rows - 1) * o->rowStride + double(n - 1) * o->stride >= double(length))
     return throw_range(info.Env(), std::string("axon native: reads past the end of ") + what);
   return true;
 }
@@ -274,9 +274,9 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   if (cmp) out.length = out8.length;
   if (aS > 1 || bS > 1) return throw_range(env, "axon native: binary inner strides must be 0 or 1"), env.Undefined();
   if (rows == 0 || n == 0) return env.Undefined();
-  if (out.length < rows * n) return throw_range(env, "axon native: binary output is too short"), env.Undefined();
-  if (aOff + (rows - 1) * aRS + (n - 1) * aS >= a.length) return throw_range(env, "axon native: binary reads past the end of a"), env.Undefined();
-  if (bOff + (rows - 1) * bRS + (n - 1) * bS >= b.length) return throw_range(env, "axon native: binary reads past the end of b"), env.Undefined();
+  if (double(out.length) < double(rows) * n) return throw_range(env, "axon native: binary output is too short"), env.Undefined();
+  if (double(aOff) + double(rows - 1) * aRS + double(n - 1) * aS >= double(a.length)) return throw_range(env, "axon native: binary reads past the end of a"), env.Undefined();
+  if (double(bOff) + double(rows - 1) * bRS + double(n - 1) * bS >= double(b.length)) return throw_range(env, "axon native: binary reads past the end of b"), env.Undefined();
   const Kernels* K = g_kernels;
   const int o = static_cast<int>(cmp ? op - 100 : op), sa = static_cast<int>(aS), sb = static_cast<int>(bS);
   auto run = [&](int64_t r, int64_t s, int64_t len) {  // row r, elements [s, s + len)
@@ -313,7 +313,7 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (rows == 0 || n == 0) return env.Undefined();
-  if (out.length < rows * n) return throw_range(env, "axon native: where output is too short"), env.Undefined();
+  if (double(out.length) < double(rows) * n) return throw_range(env, "axon native: where output is too short"), env.Undefined();
   // Elements [s, s + len) of row r. Both operands are loaded before the select, so the loop has no branch (a
   // relu mask is a coin flip per element) and vectorizes.
   auto run = [&](int64_t r, int64_t s, int64_t len) {
@@ -363,7 +363,7 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   }
   if (rows == 0 || n == 0 || outer == 0) return env.Undefined();
   if (double(outer) * rows * n > double(out.length)) return throw_range(env, "axon native: copy output is too short"), env.Undefined();
-  if (o.offset + (outer - 1) * outerStride + (rows - 1) * o.rowStride + (n - 1) * o.stride >= src.length)
+  if (double(o.offset) + double(outer - 1) * outerStride + double(rows - 1) * o.rowStride + double(n - 1) * o.stride >= double(src.length))
     return throw_range(env, "axon native: reads past the end of src"), env.Undefined();
   const int64_t rs = o.rowStride, cs = o.stride;
   // Rows of all outer blocks in one range, so that either axis can feed the threads.
@@ -404,7 +404,7 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (op >= R_COUNT) return throw_range(env, "axon native: unknown reduce op"), env.Undefined();
-  if (x.length < outer * size * inner || out.length < outer * inner)
+  if (double(x.length) < double(outer) * size * inner || double(out.length) < double(outer) * inner)
     return throw_range(env, "axon native: reduce arrays are shorter than [outer, size, inner]"), env.Undefined();
   if (outer == 0 || inner == 0) return env.Undefined();
   const Kernels* K = g_kernels;

@@ -170,6 +170,12 @@ if ("error" in loaded) {
       assert.throws(() => addon.binary(0, a, 0, 4, 1, b, 0, 4, 1, out, 4, 4), RangeError);
       assert.throws(() => addon.binary(0, a, 0, 4, 2, b, 0, 4, 1, out, 3, 4), RangeError);
       assert.throws(() => addon.reduce(0, a, 2, 3, 3, out), RangeError);
+      // sizes whose products overflow 64-bit integers are checked in floating point, not wrapped past the checks
+      const one = new Float32Array(1);
+      assert.throws(() => addon.binary(0, one, 0, 0, 0, one, 0, 0, 0, one, 2 ** 32, 2 ** 32), RangeError);
+      assert.throws(() => addon.where(new Uint8Array(1), 0, 0, 0, one, 0, 0, 0, one, 0, 0, 0, one, 2 ** 32, 2 ** 32), RangeError);
+      assert.throws(() => addon.reduce(0, one, 2 ** 32, 2 ** 32, 2 ** 32, one), RangeError);
+      assert.throws(() => addon.matmul(one, one, one, 2 ** 32, 2 ** 32, 2 ** 32, 1, false, false, 0, 0, 0, 0), RangeError);
       assert.throws(() => addon.softmax(new Float32Array(5), 2, 3, 1, new Float32Array(6), false), RangeError); // x needs 6
       assert.throws(() => addon.binary(104, a, 0, 4, 1, b, 0, 4, 1, out, 3, 4), TypeError); // comparisons write bytes
       assert.throws(() => addon.where(new Uint8Array(12), 0, 4, 1, a, 0, 4, 1, b, 1, 4, 1, out, 3, 4), RangeError);
