@@ -130,13 +130,14 @@ function clampedLog(x: Tensor): Tensor {
   return x.clamp(TINY).log().clamp(-100);
 }
 
+const BCE_GRAD_EPS = Math.fround(1e-12); // PyTorch's constant is a C float, also in float64 computations
+
 /**
  * -[y log x + (1 - y) log(1 - x)] element by element, each log clamped at -100, with PyTorch's gradient rule: for x,
  * (x - y) / max(x (1 - x), 1e-12), which is the derivative inside (0, 1) and stays finite at exactly 0 and 1 (0 where
  * x = y there, as in PyTorch; the clamped logs' own gradient would differ at those points); for y, log(1 - x) - log x,
  * unclamped as in PyTorch (infinite at 0 and 1).
  */
-const BCE_GRAD_EPS = Math.fround(1e-12); // PyTorch's constant is a C float, also in float64 computations
 function bceTerms(input: Tensor, target: Tensor): Tensor {
   const out = noGrad(() => target.mul(clampedLog(input)).add(target.neg().add(1).mul(clampedLog(input.neg().add(1)))).neg());
   return record("binaryCrossEntropy", out, [input, target], (g) => [
