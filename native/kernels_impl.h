@@ -271,8 +271,9 @@ static void reduce(int op, const float* x, size_t outer, size_t size, size_t inn
     for (size_t o = 0; o < outer; o++) {
       const float* base = x + o * size * inner;
       double* __restrict a = acc.data();
-      for (size_t i = 0; i < inner; i++) a[i] = base[i];
-      for (size_t j = 1; j < size; j++) {
+      // From +0, as the reference and PyTorch sum: a sum of -0s is +0.
+      for (size_t i = 0; i < inner; i++) a[i] = 0.0;
+      for (size_t j = 0; j < size; j++) {
         const float* __restrict row = base + j * inner;
         for (size_t i = 0; i < inner; i++) a[i] += row[i];
       }

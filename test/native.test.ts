@@ -245,6 +245,16 @@ function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed:
     }
   });
 
+  test("sum of -0s is +0 across rows (inner > 1) and along one (inner = 1), as in the reference and PyTorch", () => {
+    use();
+    const x = new Float32Array(6).fill(-0);
+    for (const [outer, size, inner] of [[1, 2, 3], [2, 3, 1]]) {
+      const out = new Float32Array(outer * inner).fill(NaN);
+      native.reduce("sum", x, outer, size, inner, out);
+      assert.ok(Array.from(out).every((v) => Object.is(v, 0)), `[${outer}, ${size}, ${inner}]: ${Array.from(out).map((v) => (Object.is(v, -0) ? "-0" : v))}`);
+    }
+  });
+
   test("matmul: one row against a big B (split by columns across threads), every width from 1 to 64 columns", () => {
     use();
     // n * k * 4 bytes >= 64 KiB takes the split; below 32 columns it must not split (with n < 16 it once split into
