@@ -105,6 +105,7 @@ export async function interleaved(contenders: readonly Contender[], opts: Interl
       samples.get(c.name)!.push(await time(c));
     }
   }
+  if (process.env.AXON_BENCH_DUMP) for (const [n, s] of samples) process.stderr.write(`${n}: ${s.map((x) => x.toFixed(1)).join(" ")}\n`);
   return new Map([...samples].map(([name, s]) => [name, stats(s)]));
 }
 

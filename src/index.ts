@@ -33,6 +33,7 @@ export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } fr
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad_mode.js";
 export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export type { BackwardOptions } from "./autograd/graph.js";
 
 export { setBackend, getBackend, listBackends, registerBackend } from "./backend/registry.js";
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, MatmulParams, Window2d } from "./backend/backend.js";

@@ -295,6 +295,29 @@ describe("autograd controls", () => {
     assert.deepEqual(x.grad!.toArray(), [5, 5, 5]);
   });
 
+  test("backward frees the graph: a second backward through it is an error that names the op, unless retainGraph", () => {
+    const x = ax.tensor([0, 1, 2], { dtype: "float64", requiresGrad: true });
+    const y = x.exp();
+    const loss = y.sum();
+    loss.backward();
+    assert.deepEqual(x.grad!.toArray(), y.toArray());
+    assert.throws(() => loss.backward(), /through sum .*retainGraph: true/);
+    // A new graph that reuses a freed intermediate cannot reach x either (as in PyTorch, whose exp saved its result).
+    assert.throws(() => y.mul(2).sum().backward(), /through exp .*retainGraph/);
+    assert.deepEqual(x.grad!.toArray(), y.toArray(), "the failed calls added nothing");
+    // The freed rules hold no tensors, so a loss kept for later keeps no activations alive.
+    assert.deepEqual(loss.gradFn!.inputs, []);
+    assert.deepEqual(y.gradFn!.inputs, []);
+
+    x.grad = null;
+    const z = x.exp();
+    const kept = z.sum();
+    kept.backward(undefined, { retainGraph: true });
+    kept.backward(undefined, { retainGraph: true });
+    z.mul(2).sum().backward();
+    assert.deepEqual(x.grad!.toArray(), z.mul(4).toArray());
+  });
+
   test("backward with an explicit gradient, cast to the output's dtype", () => {
     const x = ax.tensor([[1, 2], [3, 4]], { dtype: "float64", requiresGrad: true });
     x.mul(x).backward(ax.tensor([[1, 0], [0.5, 2]]));

@@ -41,8 +41,30 @@ export function exclusive(t: Tensor): Tensor {
   return t;
 }
 
+export interface BackwardOptions {
+  /**
+   * Keep the graph for another backward() (PyTorch's retain_graph). By default each op's gradient rule, and with it
+   * every tensor the rule saved, is dropped as soon as it has run, as PyTorch frees its saved tensors: a loss kept
+   * for later (a list of losses to plot) then holds no activations, and a second backward() through the same ops is
+   * an error instead of a gradient computed twice.
+   */
+  retainGraph?: boolean;
+}
+
+/** What an op's gradFn becomes once backward() has run its rule without retainGraph: its name, no inputs, and a
+ *  rule that explains why it cannot run again. */
+function freed(name: string): GradFn {
+  return {
+    name,
+    inputs: [],
+    backward: () => {
+      throw new Error(`backward: the graph through ${name} was already used by a backward() call, which freed the values its gradient needs; pass { retainGraph: true } to the first backward() to run backward through it again`);
+    },
+  };
+}
+
 /** Computes d(root)/d(leaf) for every leaf that requires a gradient and adds it into leaf.grad. */
-export function backward(root: Tensor, gradient?: Tensor): void {
+export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new Error("backward: the tensor does not require grad and has no gradient function (did you call it on a result computed under noGrad, or on a detached tensor?)");
   }
@@ -55,6 +77,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
     seed = gradient.to(root.dtype);
   }
 
+  const retainGraph = options.retainGraph ?? false;
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const handedOut = new Set<Tensor>();
@@ -75,6 +98,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       if (t.gradFn === null) continue;
       const { name, inputs } = t.gradFn;
       const inGrads = t.gradFn.backward(g, g !== seed && exclusiveGrads.has(g));
+      if (!retainGraph) t.gradFn = freed(name);
       for (let j = 0; j < inputs.length; j++) {
         const x = inputs[j], gx = inGrads[j];
         if (!x.requiresGrad || gx === null || gx === undefined) continue;

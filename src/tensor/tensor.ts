@@ -7,7 +7,7 @@ import { allocate, allocateUninitialized, dtypeOfArray, isFloat, type DType, typ
 import { contiguousStrides, fmt, isContiguous, normalizeDim, numel, type Shape } from "./shape.js";
 import type { View } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
-import { backward, type GradFn } from "../autograd/graph.js";
+import { backward, type BackwardOptions, type GradFn } from "../autograd/graph.js";
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import * as E from "../ops/elementwise.js";
 import * as A from "../ops/activation.js";
@@ -73,7 +73,8 @@ export class Tensor {
   }
 
   // ---- autograd ----------------------------------------------------------------------------------------------
-  backward(gradient?: Tensor): void { backward(this, gradient); }
+  /** Adds d(this)/d(leaf) into the .grad of every leaf this tensor depends on (see autograd/graph.ts). */
+  backward(gradient?: Tensor, options?: BackwardOptions): void { backward(this, gradient, options); }
   /** A tensor sharing this one's storage, cut off from the graph. */
   detach(): Tensor { return new Tensor(this.data, this.shape, this.strides, this.offset); }
 
