@@ -105,7 +105,8 @@ export async function interleaved(contenders: readonly Contender[], opts: Interl
       samples.get(c.name)!.push(await time(c));
     }
   }
-  if (process.env.AXON_BENCH_DUMP) for (const [n, s] of samples) process.stderr.write(`${n}: ${s.map((x) => x.toFixed(1)).join(" ")}\n`);
+  // --print-reps: every rep's time in ms, in the order run, to see the slow ones that the median and range hide.
+  if (parseFlags().has("print-reps")) for (const [n, s] of samples) process.stderr.write(`${n}: ${s.map((x) => x.toFixed(2)).join(" ")} ms\n`);
   return new Map([...samples].map(([name, s]) => [name, stats(s)]));
 }
 
