@@ -18,7 +18,10 @@ export {
   tanh, sigmoid, relu, leakyRelu, elu, selu, gelu, silu, softplus, mish, hardtanh, relu6, hardsigmoid, hardswish,
   softmax, logSoftmax,
 } from "./ops/activation.js";
-export { sum, mean, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, type VarOptions } from "./ops/reduce.js";
+export {
+  sum, mean, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, prod, cumsum, type VarOptions,
+} from "./ops/reduce.js";
+export { sort, argsort, topk, type ValuesIndices } from "./ops/sort.js";
 export { matmul } from "./ops/matmul.js";
 export {
   reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, narrow, select, cat, concat, stack,

@@ -104,6 +104,18 @@ const CASES: Case[] = [
   ["std correction 0 dim 0", (a) => a.std(0, { correction: 0 }), () => [r(3, 4)]],
   ["logsumexp dims [0,2]", (a) => a.logsumexp([0, 2]), () => [r(2, 3, 4)]],
   ["logsumexp keepdim", (a) => a.logsumexp(-1, true), () => [r(3, 4)]],
+  // prod is linear in each element, so finite differences are exact at zeros too: lines with one and two zeros
+  ["prod all", (a) => a.prod(), () => [u(0.5, 1.5, 2, 3)]],
+  ["prod dim 1", (a) => a.prod(1), () => [r(2, 3, 4)]],
+  ["prod dim 0 keepdim", (a) => a.prod(0, true), () => [r(3, 2)]],
+  ["prod with zeros", (a) => a.prod(-1), () => [leaf(ax.tensor([[1.5, 0, 2, -1], [0, 3, 0, 2], [2, -0.5, 1, 3]], { dtype: "float64" }))]],
+  ["cumsum dim 1", (a) => a.cumsum(1), () => [r(2, 3, 4)]],
+  ["cumsum dim -1", (a) => a.cumsum(-1), () => [r(5)]],
+  // sorting: distinct random values, so a small step never changes the order
+  ["sort values dim -1", (a) => a.sort(-1).values, () => [r(3, 5)]],
+  ["sort values dim 0 descending", (a) => a.sort(0, true).values, () => [r(4, 3)]],
+  ["topk values", (a) => a.topk(2, 1).values, () => [r(3, 5)]],
+  ["topk smallest dim 0", (a) => a.topk(2, 0, false).values, () => [r(4, 3, 2)]],
   // matmul
   ["matmul 1-D . 1-D", (a, b) => a.matmul(b), () => [r(4), r(4)]],
   ["matmul 1-D @ 2-D", (a, b) => a.matmul(b), () => [r(4), r(4, 3)]],

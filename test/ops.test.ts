@@ -19,7 +19,8 @@ interface Case {
   inputs: Encoded[];
   outputs: Encoded[];
   f64: boolean;
-  upstream?: number[][];
+  /** One per output; null for an integer output, which takes no gradient. */
+  upstream?: (number[] | null)[];
   grads?: (Value[] | null)[];
 }
 
@@ -131,6 +132,14 @@ const OPS: Record<string, OpFn> = {
   gather: ([a, i], { dim }) => a.gather(dim, i),
   scatter_add: ([a, i, s], { dim }) => a.scatterAdd(dim, i, s),
   one_hot: ([i], { n }) => ax.oneHot(i, n),
+  prod: ([a], { dim, keepdim }) => a.prod(opt(dim), keepdim),
+  cumsum: ([a], { dim }) => a.cumsum(dim),
+  sort: ([a], { dim, descending }) => {
+    const { values, indices } = a.sort(dim, descending);
+    return [values, indices];
+  },
+  argsort: ([a], { dim, descending }) => ax.argsort(a, dim, descending),
+  topk: ([a], { k, dim, largest }) => [...ax.topk(a, k, dim, largest)],
   arange: (_, { args }) => ax.arange(args[0], args[1], args[2]),
   linspace: (_, { start, end, steps }) => ax.linspace(start, end, steps),
   eye: (_, { n, m }) => ax.eye(n, m),
@@ -205,10 +214,12 @@ function runCase(c: Case, wide: boolean): void {
   });
   if (!c.upstream || !c.grads) return;
   if (outs.length === 1) {
-    outs[0].backward(makeInput({ shape: outs[0].shape as number[], dtype: outs[0].dtype, data: c.upstream[0] }, outs[0].dtype));
+    outs[0].backward(makeInput({ shape: outs[0].shape as number[], dtype: outs[0].dtype, data: c.upstream[0]! }, outs[0].dtype));
   } else {
-    const loss = outs.map((o, k) => o.mul(makeInput({ shape: o.shape as number[], dtype: o.dtype, data: c.upstream![k] }, o.dtype)).sum())
-      .reduce((s, t) => s.add(t));
+    const loss = outs.flatMap((o, k) => {
+      const up = c.upstream![k];
+      return up === null ? [] : [o.mul(makeInput({ shape: o.shape as number[], dtype: o.dtype, data: up }, o.dtype)).sum()];
+    }).reduce((s, t) => s.add(t));
     loss.backward();
   }
   c.grads.forEach((expected, i) => {
@@ -307,5 +318,29 @@ describe("max and min: PyTorch's other forms", () => {
     assert.deepEqual(m.amax(1).toArray(), [7, 4]);
     assert.deepEqual(ax.amin(m, 0).toArray(), [1, 2]);
     assert.deepEqual(ax.nn.functional.oneHot(ax.tensor([2, 0], { dtype: "int32" }), 3).toArray(), [[0, 0, 1], [1, 0, 0]]);
+  });
+});
+
+describe("sort and topk: PyTorch's (values, indices) pair, and their edges", () => {
+  test("the result destructures both as an object and as a pair; 0-d tensors and bad k", () => {
+    // torch 1.13: torch.topk(tensor([[3., 1., 2.]]), 2) = (values [[3., 2.]], indices [[0, 2]]); torch.sort of the
+    // 0-d tensor(2.5) = (tensor(2.5), tensor(0)); topk(y, 4) raises "selected index k out of range"
+    const y = ax.tensor([[3, 1, 2]]);
+    const { values, indices } = y.topk(2);
+    const [v, i] = ax.topk(y, 2);
+    assert.deepEqual([values.toArray(), indices.toArray(), indices.dtype], [[[3, 2]], [[0, 2]], "int32"]);
+    assert.deepEqual([v.toArray(), i.toArray()], [[[3, 2]], [[0, 2]]]);
+    const s = ax.tensor(2.5).sort();
+    assert.deepEqual([s.values.shape, s.values.item(), s.indices.item()], [[], 2.5, 0]);
+    assert.throws(() => y.topk(4), /topk: k = 4 is out of range for dimension 1 of size 3 \(input shape \[1,3\]\)/);
+    assert.throws(() => y.topk(1, 2), /topk: dimension 2 is out of range/);
+    assert.throws(() => ax.prod(y, [0, 1] as unknown as number), /prod: dim must be one dimension/);
+  });
+
+  test("the gradient of sort's values goes back to where each value came from, through a view", () => {
+    const x = ax.tensor([[0.5, -1, 2], [3, 0, 1]], { dtype: "float64", requiresGrad: true });
+    const { values } = x.t().sort(0, true); // columns of x^T are the rows of x, sorted descending
+    values.mul(ax.tensor([[1], [10], [100]], { dtype: "float64" })).sum().backward();
+    assert.deepEqual(x.grad!.toArray(), [[10, 100, 1], [1, 100, 10]]);
   });
 });

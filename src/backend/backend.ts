@@ -151,6 +151,16 @@ export interface Backend {
   /** As reduce, writing the index of the first extreme value into an Int32Array. */
   argReduce(op: ArgReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: Int32Array): void;
 
+  /**
+   * Contiguous x seen as [outer, size, inner]: sorts each line along the middle axis and writes its first k entries
+   * to values [outer, k, inner] (x's dtype) and their positions in the line to indices. Ascending, or descending;
+   * NaN counts as larger than any number; equal values keep their order (stable).
+   */
+  sort(x: TypedArray, outer: number, size: number, inner: number, k: number, descending: boolean, values: TypedArray, indices: Int32Array): void;
+  /** Contiguous x seen as [outer, size, inner]: running sums along the middle axis, from its end when `reverse`;
+   *  out has x's shape and is written in full. */
+  cumsum(x: TypedArray, outer: number, size: number, inner: number, out: TypedArray, reverse: boolean): void;
+
   /** Batched C[b] = op(A[b]) @ op(B[b]) with contiguous row-major output [batch, m, n]. */
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, p: MatmulParams): void;
 

@@ -147,6 +147,46 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   return keepdim ? out : out.reshape(reducedShape(x.shape, dims, false));
 }
 
+/**
+ * The product of all elements, or along one dim (torch.prod). Integers and bools give int32 (PyTorch: int64).
+ * The gradient is PyTorch's: g * prod / x on lines without a zero; on a line with one zero, the product of the others
+ * at the zero and 0 elsewhere; 0 on a line with two or more zeros.
+ */
+export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
+  if (Array.isArray(dim)) throw new TypeError("prod: dim must be one dimension (a number) or omitted for all, as in PyTorch");
+  const dims = normalizeDims("prod", dim, x.ndim);
+  const out = reduceKernel("prod", "prod", x, dims, keepdim, isFloat(x.dtype) ? x.dtype : "int32");
+  return record("prod", out, [x], (g) => {
+    const up = unreduce(g, x.shape, dims, keepdim), result = unreduce(out, x.shape, dims, keepdim);
+    const zero = x.eq(0);
+    const zeros = zero.sum(dims, true);
+    const othersAtZero = prod(where(zero, 1, x), dim, true);
+    const noZero = up.mul(result).div(x);
+    const oneZero = where(zero, up.mul(othersAtZero), 0);
+    return [where(zeros.eq(0), noZero, where(zeros.eq(1), oneZero, 0))];
+  });
+}
+
+/** Lays x out as [outer, size, inner] around dim d (contiguous). */
+function aroundDim(x: Tensor, d: number): { data: ReturnType<typeof contiguousData>; outer: number; size: number; inner: number } {
+  if (x.ndim === 0) return { data: contiguousData(x), outer: 1, size: 1, inner: 1 };
+  return { data: contiguousData(x), outer: numel(sliceDims(x.shape, 0, d)), size: x.shape[d], inner: numel(sliceDims(x.shape, d + 1)) };
+}
+
+/** Running sums along dim (torch.cumsum): out[..., j, ...] = x[..., 0, ...] + ... + x[..., j, ...]. Integers and
+ *  bools give int32 (PyTorch: int64). Its gradient is the running sum of g taken from the end. */
+export function cumsum(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("cumsum", dim, x.ndim);
+  const scan = (t: Tensor, dtype: DType, reverse: boolean): Tensor => {
+    const { data, outer, size, inner } = aroundDim(t, d);
+    const out = empty(t.shape, dtype);
+    getBackend().cumsum(data, outer, size, inner, out.data, reverse);
+    return out;
+  };
+  const out = scan(x, isFloat(x.dtype) ? x.dtype : "int32", false);
+  return record("cumsum", out, [x], (g) => [scan(g, g.dtype, true)]);
+}
+
 /** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;

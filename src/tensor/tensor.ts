@@ -14,6 +14,7 @@ import * as A from "../ops/activation.js";
 import * as R from "../ops/reduce.js";
 import * as M from "../ops/movement.js";
 import * as I from "../ops/indexing.js";
+import * as S from "../ops/sort.js";
 import { matmul } from "../ops/matmul.js";
 import { formatTensor } from "./format.js";
 
@@ -178,6 +179,13 @@ export class Tensor {
   var(dim?: number | readonly number[], opts: R.VarOptions = {}): Tensor { return R.variance(this, dim, opts); }
   std(dim?: number | readonly number[], opts: R.VarOptions = {}): Tensor { return R.std(this, dim, opts); }
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
+  prod(dim?: number, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
+  cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
+
+  // ---- sorting -----------------------------------------------------------------------------------------------
+  sort(dim = -1, descending = false): S.ValuesIndices { return S.sort(this, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor { return S.argsort(this, dim, descending); }
+  topk(k: number, dim = -1, largest = true, sorted = true): S.ValuesIndices { return S.topk(this, k, dim, largest, sorted); }
 
   // ---- linear algebra ----------------------------------------------------------------------------------------
   matmul(other: Tensor): Tensor { return matmul(this, other); }

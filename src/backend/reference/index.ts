@@ -9,9 +9,10 @@ import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { col2im, conv2d, conv2dBackward, im2col, maxPool2d, maxPool2dBackward } from "./conv.js";
 import { adagradStep, adamStep, rmspropStep, sgdStep } from "./optim.js";
 import { softmax } from "./softmax.js";
+import { cumsum, sort } from "./sort.js";
 
 export const referenceBackend: Backend = {
   name: "reference",
-  copy, scatterInto, unary, binary, where, reduce, argReduce, softmax, matmul, indexSelect, indexAdd, gather, scatterAdd,
+  copy, scatterInto, unary, binary, where, reduce, argReduce, softmax, sort, cumsum, matmul, indexSelect, indexAdd, gather, scatterAdd,
   conv2d, conv2dBackward, im2col, col2im, maxPool2d, maxPool2dBackward, adamStep, sgdStep, rmspropStep, adagradStep,
 };
