@@ -101,6 +101,7 @@ const CASES: Case[] = [
   ["var correction 1", (a) => a.var(1), () => [r(2, 3, 4)]],
   ["var correction 0 dims [0,2] keepdim", (a) => a.var([0, 2], { correction: 0, keepdim: true }), () => [r(2, 3, 4)]],
   ["std all", (a) => a.std(), () => [r(3, 4)]],
+  ["var dims [] (every dim, as in PyTorch)", (a) => a.var([]), () => [r(3, 4)]],
   ["std correction 0 dim 0", (a) => a.std(0, { correction: 0 }), () => [r(3, 4)]],
   ["logsumexp dims [0,2]", (a) => a.logsumexp([0, 2]), () => [r(2, 3, 4)]],
   ["logsumexp keepdim", (a) => a.logsumexp(-1, true), () => [r(3, 4)]],

@@ -12,6 +12,11 @@ import { maximum, minimum, where } from "./elementwise.js";
 
 type Dims = number | readonly number[] | undefined;
 
+/** The dims a reduction runs over: undefined, and an empty list as in PyTorch, mean every dim. */
+function reductionDims(op: string, dim: Dims, ndim: number): number[] {
+  return normalizeDims(op, Array.isArray(dim) && dim.length === 0 ? undefined : dim, ndim);
+}
+
 function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
   const out: number[] = [];
   shape.forEach((d, i) => {
@@ -54,21 +59,21 @@ function unreduce(g: Tensor, shape: readonly number[], dims: readonly number[], 
 }
 
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normalizeDims("sum", dim, x.ndim);
+  const dims = reductionDims("sum", dim, x.ndim);
   const out = reduceKernel("sum", "sum", x, dims, keepdim, isFloat(x.dtype) ? x.dtype : "int32");
   return record("sum", out, [x], (g) => [unreduce(g, x.shape, dims, keepdim).expand(x.shape)]);
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   if (!isFloat(x.dtype)) throw new TypeError(`mean: input dtype must be floating point, got ${x.dtype} (cast with .float())`);
-  const dims = normalizeDims("mean", dim, x.ndim);
+  const dims = reductionDims("mean", dim, x.ndim);
   const count = numel(dims.map((d) => x.shape[d]));
   return sum(x, dims, keepdim).div(count);
 }
 
 // max/min over axes return values only (PyTorch's amax/amin). Ties share the gradient equally, as amax does.
 function extreme(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
-  const dims = normalizeDims(op, dim, x.ndim);
+  const dims = reductionDims(op, dim, x.ndim);
   const out = reduceKernel(op, op, x, dims, keepdim, x.dtype);
   return record(op, out, [x], (g) => {
     const kept = unreduce(out, x.shape, dims, keepdim);
@@ -121,7 +126,7 @@ export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
     throw new TypeError("var: give either unbiased or correction, not both");
   }
   const correction = opts.unbiased !== undefined ? (opts.unbiased ? 1 : 0) : (opts.correction ?? 1);
-  const dims = normalizeDims("var", dim, x.ndim);
+  const dims = reductionDims("var", dim, x.ndim);
   const n = numel(dims.map((d) => x.shape[d]));
   const diff = x.sub(mean(x, dims, true));
   return sum(diff.square(), dims, keepdim).div(Math.max(n - correction, 0));
@@ -137,7 +142,7 @@ export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
 
 /** log(sum(exp(x))) computed stably by factoring out the maximum. */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
-  const dims = normalizeDims("logsumexp", dim, x.ndim);
+  const dims = reductionDims("logsumexp", dim, x.ndim);
   const xf = isFloat(x.dtype) ? x : x.float();
   const m = noGrad(() => {
     const mx = max(xf, dims, true);
@@ -154,7 +159,7 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
  */
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   if (Array.isArray(dim)) throw new TypeError("prod: dim must be one dimension (a number) or omitted for all, as in PyTorch");
-  const dims = normalizeDims("prod", dim, x.ndim);
+  const dims = reductionDims("prod", dim, x.ndim);
   const out = reduceKernel("prod", "prod", x, dims, keepdim, isFloat(x.dtype) ? x.dtype : "int32");
   return record("prod", out, [x], (g) => {
     const up = unreduce(g, x.shape, dims, keepdim), result = unreduce(out, x.shape, dims, keepdim);
