@@ -20,8 +20,9 @@ export {
 } from "./ops/activation.js";
 export {
   sum, mean, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, prod, cumsum, type VarOptions,
+  type ValuesIndices,
 } from "./ops/reduce.js";
-export { sort, argsort, topk, type ValuesIndices } from "./ops/sort.js";
+export { sort, argsort, topk } from "./ops/sort.js";
 export { matmul } from "./ops/matmul.js";
 export {
   reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, narrow, select, cat, concat, stack,

@@ -11,7 +11,7 @@ import type { Tensor } from "../src/index.js";
 
 function oracle(x: Tensor, dim: number, log: boolean): Tensor {
   return ax.noGrad(() => {
-    const mx = x.max(dim, true);
+    const mx = x.amax(dim, true);
     const z = x.sub(ax.where(mx.isinf(), 0, mx));
     return log ? z.sub(z.exp().sum(dim, true).log()) : z.exp().div(z.exp().sum(dim, true));
   });

@@ -95,8 +95,13 @@ const OPS: Record<string, OpFn> = {
   log_softmax: ([a], { dim }) => a.logSoftmax(dim),
   sum: ([a], { dim, keepdim }) => a.sum(opt(dim), keepdim),
   mean: ([a], { dim, keepdim }) => a.mean(opt(dim), keepdim),
-  max: ([a], { dim, keepdim }) => a.max(opt(dim), keepdim),
-  min: ([a], { dim, keepdim }) => a.min(opt(dim), keepdim),
+  max: ([a], { dim, keepdim }) => (dim === null ? a.max() : a.amax(dim, keepdim)),
+  min: ([a], { dim, keepdim }) => (dim === null ? a.min() : ax.amin(a, dim, keepdim)),
+  max_dim: ([a], { dim, keepdim }) => [...a.max(dim, keepdim)],
+  min_dim: ([a], { dim, keepdim }) => {
+    const { values, indices } = ax.min(a, dim, keepdim);
+    return [values, indices];
+  },
   amax: ([a], { dim, keepdim }) => ax.amax(a, opt(dim), keepdim),
   amin: ([a], { dim, keepdim }) => a.amin(opt(dim), keepdim),
   max_other: ([a, b]) => ax.max(a, b),

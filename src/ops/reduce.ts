@@ -9,6 +9,7 @@ import { isFloat, type DType } from "../tensor/dtype.js";
 import { sliceDims, fmt, normalizeDim, normalizeDims, numel } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty } from "../tensor/tensor.js";
 import { maximum, minimum, where } from "./elementwise.js";
+import { gather } from "./indexing.js";
 
 type Dims = number | readonly number[] | undefined;
 
@@ -86,22 +87,60 @@ function extreme(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Ten
 export const amax = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme("max", x, dim, keepdim);
 export const amin = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme("min", x, dim, keepdim);
 
-/** max(x) or max(x, dim, keepdim): amax. max(x, other): the elementwise maximum, as torch.max(a, b). */
-export function max(x: Tensor, dim?: Dims | Tensor, keepdim = false): Tensor {
-  return dim instanceof Tensor ? maximum(x, dim) : amax(x, dim, keepdim);
-}
-/** min(x) or min(x, dim, keepdim): amin. min(x, other): the elementwise minimum, as torch.min(a, b). */
-export function min(x: Tensor, dim?: Dims | Tensor, keepdim = false): Tensor {
-  return dim instanceof Tensor ? minimum(x, dim) : amin(x, dim, keepdim);
+/** What max/min along a dim, sort and topk return: PyTorch's (values, indices) named tuple, so both
+ *  `const { values, indices } = ...` and `const [values, indices] = ...` work. Indices are int32 (PyTorch: int64). */
+export type ValuesIndices = [values: Tensor, indices: Tensor] & { values: Tensor; indices: Tensor };
+
+export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 }
 
+/** max/min along one dim, as torch.max(x, dim): the first extreme of each line (NaN wins) and its index. The
+ *  gradient goes to that index alone (amax shares it among ties). */
+function extremeAlong(op: "max" | "min", x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
+  const d = normalizeDim(op, dim, x.ndim);
+  if (x.ndim > 0 && x.shape[d] === 0) throw new Error(`${op}: cannot reduce over an empty dimension (input shape ${fmt(x.shape)}, dims ${fmt([d])})`);
+  const indices = argExtreme(op === "max" ? "argmax" : "argmin", x, d, true);
+  const values = gather(x, d, indices);
+  return keepdim || x.ndim === 0 ? valuesIndices(values, indices) : valuesIndices(values.squeeze(d), indices.squeeze(d));
+}
+
+type Extreme = {
+  /** Over every element. */
+  (x: Tensor): Tensor;
+  /** Elementwise with another tensor (torch.max(a, b)), broadcasting. */
+  (x: Tensor, other: Tensor): Tensor;
+  /** Along one dim: the values and their indices (torch.max(x, dim, keepdim)). */
+  (x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+  /** Over several dims: the values only (amax/amin; PyTorch's max takes one dim). */
+  (x: Tensor, dims: readonly number[], keepdim?: boolean): Tensor;
+};
+
+/** Extreme's overloads as one signature (for Tensor's methods, which pass their arguments on). */
+export type ExtremeAny = (x: Tensor, dim?: number | readonly number[] | Tensor, keepdim?: boolean) => Tensor | ValuesIndices;
+
+function extremeOf(op: "max" | "min"): Extreme {
+  const f: ExtremeAny = (x, dim, keepdim = false) => {
+    if (dim instanceof Tensor) return op === "max" ? maximum(x, dim) : minimum(x, dim);
+    if (typeof dim === "number") return extremeAlong(op, x, dim, keepdim);
+    return extreme(op, x, dim, keepdim);
+  };
+  return f as Extreme;
+}
+
+/** max(x); max(x, other): elementwise; max(x, dim, keepdim): { values, indices }; max(x, dims): amax. */
+export const max = extremeOf("max");
+/** min(x); min(x, other): elementwise; min(x, dim, keepdim): { values, indices }; min(x, dims): amin. */
+export const min = extremeOf("min");
+
 function argExtreme(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (x.numel() === 0) throw new Error(`${op}: cannot take ${op} of an empty tensor (shape ${fmt(x.shape)})`);
   if (dim === undefined) {
+    if (x.numel() === 0) throw new Error(`${op}: cannot take ${op} of an empty tensor (shape ${fmt(x.shape)})`);
     const out = argExtreme(op, x.reshape([-1]), 0, false);
     return keepdim ? out.reshape(x.shape.map(() => 1)) : out;
   }
   const d = normalizeDim(op, dim, x.ndim);
+  if (x.ndim > 0 && x.shape[d] === 0) throw new Error(`${op}: cannot reduce over an empty dimension (input shape ${fmt(x.shape)}, dims ${fmt([d])})`);
   const dims = x.ndim === 0 ? [] : [d];
   const { data, outer, size, inner } = asThreeAxes(x, dims);
   const out = empty(reducedShape(x.shape, dims, keepdim), "int32");

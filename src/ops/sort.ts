@@ -5,10 +5,7 @@ import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
 import { fmt, normalizeDim, numel, sliceDims } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled } from "../tensor/tensor.js";
-
-/** What sort and topk return: PyTorch's (values, indices) named tuple, so both `const { values, indices } = ...`
- *  and `const [values, indices] = ...` work. Indices are int32 (PyTorch: int64). */
-export type ValuesIndices = [values: Tensor, indices: Tensor] & { values: Tensor; indices: Tensor };
+import { valuesIndices, type ValuesIndices } from "./reduce.js";
 
 function sortedAlong(op: string, x: Tensor, dim: number, k: number | null, descending: boolean): ValuesIndices {
   const d = normalizeDim(op, dim, x.ndim);
@@ -23,7 +20,7 @@ function sortedAlong(op: string, x: Tensor, dim: number, k: number | null, desce
   const values = empty(shape, x.dtype), indices = empty(shape, "int32");
   getBackend().sort(contiguousData(x), outer, size, inner, keep, descending, values.data, indices.data as Int32Array);
   record(op, values, [x], (g) => [filled(x.shape, g.dtype, 0).scatterAdd(d, indices, g)]);
-  return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
+  return valuesIndices(values, indices);
 }
 
 /** Sorts along dim (default the last), ascending unless `descending`; NaN counts as the largest value. Equal

@@ -169,9 +169,23 @@ export class Tensor {
   // ---- reductions --------------------------------------------------------------------------------------------
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
   mean(dim?: number | readonly number[], keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
-  /** Over all elements or dims (amax), or with another tensor, the elementwise maximum. */
-  max(dim?: number | readonly number[] | Tensor, keepdim = false): Tensor { return R.max(this, dim, keepdim); }
-  min(dim?: number | readonly number[] | Tensor, keepdim = false): Tensor { return R.min(this, dim, keepdim); }
+  /** max(): over every element; max(other): elementwise; max(dim, keepdim): { values, indices } along dim, as
+   *  torch.max; max(dims, keepdim): amax over several dims. */
+  max(): Tensor;
+  max(other: Tensor): Tensor;
+  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(dims: readonly number[], keepdim?: boolean): Tensor;
+  max(dim?: number | readonly number[] | Tensor, keepdim = false): Tensor | R.ValuesIndices {
+    return (R.max as R.ExtremeAny)(this, dim, keepdim);
+  }
+  /** min(), min(other), min(dim, keepdim) and min(dims, keepdim), as max. */
+  min(): Tensor;
+  min(other: Tensor): Tensor;
+  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(dims: readonly number[], keepdim?: boolean): Tensor;
+  min(dim?: number | readonly number[] | Tensor, keepdim = false): Tensor | R.ValuesIndices {
+    return (R.min as R.ExtremeAny)(this, dim, keepdim);
+  }
   amax(dim?: number | readonly number[], keepdim = false): Tensor { return R.amax(this, dim, keepdim); }
   amin(dim?: number | readonly number[], keepdim = false): Tensor { return R.amin(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
@@ -183,9 +197,9 @@ export class Tensor {
   cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
 
   // ---- sorting -----------------------------------------------------------------------------------------------
-  sort(dim = -1, descending = false): S.ValuesIndices { return S.sort(this, dim, descending); }
+  sort(dim = -1, descending = false): R.ValuesIndices { return S.sort(this, dim, descending); }
   argsort(dim = -1, descending = false): Tensor { return S.argsort(this, dim, descending); }
-  topk(k: number, dim = -1, largest = true, sorted = true): S.ValuesIndices { return S.topk(this, k, dim, largest, sorted); }
+  topk(k: number, dim = -1, largest = true, sorted = true): R.ValuesIndices { return S.topk(this, k, dim, largest, sorted); }
 
   // ---- linear algebra ----------------------------------------------------------------------------------------
   matmul(other: Tensor): Tensor { return matmul(this, other); }
