@@ -92,6 +92,21 @@ describe("axis errors name the op, the axis and the valid range", () => {
   });
 });
 
+describe("the shape rules of repeat, maskedFill, tril/triu, mm/bmm/outer and norm", () => {
+  test("each names the op and the shapes it got", () => {
+    assert.throws(() => f(2, 3).repeat([2]), /repeat: 1 repeat counts for a tensor of 2 dimensions \(shape \[2,3\]\)/);
+    assert.throws(() => f(2, 3).repeat([2, -1]), /repeat: counts must be non-negative integers, got \[2,-1\]/);
+    assert.throws(() => f(3).maskedFill(ax.tensor([[true], [false]]), 0), /maskedFill: mask of shape \[2,1\] does not broadcast to the input's shape \[3\]/);
+    assert.throws(() => f(3).maskedFill(f(3), 0), /maskedFill: mask must be a bool tensor, got float32/);
+    assert.throws(() => f(3).tril(), /tril: expected a tensor of at least 2 dimensions, got shape \[3\]/);
+    assert.throws(() => f(2, 3).mm(f(3)), /mm: expected two 2-D tensors, got shapes \[2,3\] and \[3\]/);
+    assert.throws(() => f(2, 3, 4).bmm(f(3, 4, 2)), /bmm: batch sizes differ: shapes \[2,3,4\] and \[3,4,2\]/);
+    assert.throws(() => f(2, 3).outer(f(3)), /outer: expected two 1-D tensors, got shapes \[2,3\] and \[3\]/);
+    assert.throws(() => ax.tensor([1, 2], { dtype: "int32" }).norm(), /norm: input must be floating point, got int32/);
+    assert.throws(() => f(2).unbind(1), /unbind: dimension 1 is out of range/);
+  });
+});
+
 describe("index errors name the op, the index and the size it must fit", () => {
   test("out-of-range indices", () => {
     assert.throws(() => f(3, 4).indexSelect(0, i32([0, 3])), (e: Error) => e instanceof RangeError && /^indexSelect: index 3 is out of range for dimension 0 of size 3 \(input shape \[3,4\]\)/.test(e.message));

@@ -4,7 +4,7 @@ import type { BinaryOp, UnaryOp } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { record } from "../autograd/graph.js";
 import { dtypeWithScalar, isFloat, resultType, type DType } from "../tensor/dtype.js";
-import { broadcastShapes, broadcastStrides, sameShape } from "../tensor/shape.js";
+import { ShapeError, broadcastShapes, broadcastStrides, fmt, sameShape } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled, viewOf, type TensorLike } from "../tensor/tensor.js";
 import { sumToShape } from "./reduce.js";
 
@@ -175,6 +175,57 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     y.requiresGrad ? sumToShape(where(c, 0, g), y.shape) : null,
   ]);
 }
+
+/** x with `value` wherever mask (bool, broadcast to x's shape) is true (torch.masked_fill); keeps x's dtype. */
+export function maskedFill(x: Tensor, mask: Tensor, value: number | boolean): Tensor {
+  if (!(mask instanceof Tensor) || mask.dtype !== "bool") throw new TypeError(`maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
+  const shape = broadcastShapes("maskedFill", mask.shape, x.shape);
+  if (!sameShape(shape, x.shape)) throw new ShapeError(`maskedFill: mask of shape ${fmt(mask.shape)} does not broadcast to the input's shape ${fmt(x.shape)}`);
+  return where(mask, filled([], x.dtype, Number(value)), x);
+}
+
+/** The lower triangle of the last two dims (torch.tril): entries with column - row <= diagonal, zeros elsewhere. */
+export function tril(x: Tensor, diagonal = 0): Tensor {
+  return triangle("tril", x, diagonal, true);
+}
+
+/** The upper triangle of the last two dims (torch.triu): entries with column - row >= diagonal, zeros elsewhere. */
+export function triu(x: Tensor, diagonal = 0): Tensor {
+  return triangle("triu", x, diagonal, false);
+}
+
+function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tensor {
+  if (x.ndim < 2) throw new ShapeError(`${op}: expected a tensor of at least 2 dimensions, got shape ${fmt(x.shape)}`);
+  if (!Number.isInteger(diagonal)) throw new TypeError(`${op}: diagonal must be an integer, got ${diagonal}`);
+  const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1];
+  const keep = new Uint8Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) keep[i * cols + j] = Number(lower ? j - i <= diagonal : j - i >= diagonal);
+  return where(new Tensor(keep, [rows, cols]), x, filled([], x.dtype, 0));
+}
+
+/**
+ * Whether each pair is close (torch.isclose): |a - b| <= atol + rtol * |b|, or equal (so equal infinities are
+ * close); NaNs are close to each other only with equalNan.
+ */
+export function isclose(a: Tensor, b: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor {
+  const { rtol = 1e-5, atol = 1e-8, equalNan = false } = opts;
+  const near = a.sub(b).abs().le(b.abs().mul(rtol).add(atol));
+  const close = logicalOr(a.eq(b), logicalAnd(near, logicalAnd(isfinite(a), isfinite(b))));
+  return equalNan ? logicalOr(close, logicalAnd(a.isnan(), b.isnan())) : close;
+}
+
+/** Whether every pair is close (torch.allclose; see isclose): a boolean, not a tensor. */
+export function allclose(a: Tensor, b: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+  return isclose(a, b, opts).logicalNot().sum().item() === 0;
+}
+
+/** Whether a and b have the same shape and equal elements (torch.equal): a boolean. */
+export function equal(a: Tensor, b: Tensor): boolean {
+  return sameShape(a.shape, b.shape) && a.ne(b).sum().item() === 0;
+}
+
+/** True where x is neither infinite nor NaN (torch.isfinite). */
+export const isfinite = (x: Tensor): Tensor => logicalNot(logicalOr(isnan(x), isinf(x)));
 
 // ---- unary math --------------------------------------------------------------------------------------------------
 

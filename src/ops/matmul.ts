@@ -85,3 +85,22 @@ function collapsedBatchStride(t: Tensor, batchShape: readonly number[]): number 
   }
   return inner === 0 ? null : inner;
 }
+
+/** The product of two matrices (torch.mm): both must be 2-D. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`mm: expected two 2-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return matmul(a, b);
+}
+
+/** Batched matrix products (torch.bmm): [b, n, m] @ [b, m, p], both 3-D with the same batch size, no broadcasting. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`bmm: expected two 3-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.shape[0] !== b.shape[0]) throw new ShapeError(`bmm: batch sizes differ: shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return matmul(a, b);
+}
+
+/** The outer product of two vectors (torch.outer): out[i, j] = a[i] * b[j]. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError(`outer: expected two 1-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return a.unsqueeze(1).mul(b.unsqueeze(0));
+}

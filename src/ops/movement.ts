@@ -312,3 +312,33 @@ function padConstant(x: Tensor, padding: readonly number[], value: number): Tens
     return [gs];
   });
 }
+
+/** Reverses the order of entries along each of `dims` (torch.flip; a copy, as in PyTorch). */
+export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  const list = normalizeDims("flip", dims, x.ndim);
+  let out = x;
+  for (const d of list) {
+    const n = x.shape[d];
+    const reversed = new Tensor(Int32Array.from({ length: n }, (_, i) => n - 1 - i), [n]);
+    out = indexSelect(out, d, reversed);
+  }
+  return list.length === 0 ? clone(x) : out;
+}
+
+/** Tiles x `sizes[i]` times along each dim (torch.Tensor.repeat); extra leading sizes add leading dims. */
+export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
+  if (sizes.length < x.ndim) throw new ShapeError(`repeat: ${sizes.length} repeat counts for a tensor of ${x.ndim} dimensions (shape ${fmt(x.shape)}); give at least one per dimension`);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 0)) throw new RangeError(`repeat: counts must be non-negative integers, got ${fmt(sizes)}`);
+  const shape = [...sizes.slice(0, sizes.length - x.ndim).map(() => 1), ...x.shape];
+  // [s0, s1, ...] -> [1, s0, 1, s1, ...] -> expanded to [r0, s0, r1, s1, ...] -> [r0*s0, r1*s1, ...]
+  const spread = x.reshape(shape.flatMap((s) => [1, s]));
+  const expanded = spread.expand(shape.flatMap((s, i) => [sizes[i], s]));
+  return expanded.reshape(shape.map((s, i) => s * sizes[i]));
+}
+
+/** The slices along dim, each without that dim (torch.unbind): views of x. */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  const d = normalizeDim("unbind", dim, x.ndim);
+  if (x.ndim === 0) throw new ShapeError("unbind: a 0-d tensor has no dimension to unbind");
+  return Array.from({ length: x.shape[d] }, (_, i) => select(x, d, i));
+}

@@ -231,6 +231,37 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   return record("cumsum", out, [x], (g) => [scan(g, g.dtype, true)]);
 }
 
+/** Whether every element (along dims) is non-zero (torch.all): bool. NaN counts as non-zero. */
+export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return sum(x.eq(0), reductionDims("all", dim, x.ndim), keepdim).eq(0);
+}
+
+/** Whether any element (along dims) is non-zero (torch.any): bool. NaN counts as non-zero. */
+export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return sum(x.ne(0), reductionDims("any", dim, x.ndim), keepdim).gt(0);
+}
+
+/**
+ * The vector p-norm over every element or along dims (torch.linalg.vector_norm, and Tensor.norm's p-norms):
+ * (sum |x|^p)^(1/p); p = Infinity is max |x|, -Infinity min |x|, 0 the count of non-zeros. Where the norm is 0 its
+ * gradient is 0, as in PyTorch.
+ */
+export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
+  if (!isFloat(x.dtype)) throw new TypeError(`norm: input must be floating point, got ${x.dtype} (cast with .float())`);
+  if (p === "fro") p = 2;
+  if (typeof p !== "number" || Number.isNaN(p)) throw new TypeError(`norm: p must be a number (Infinity for the max norm), got ${String(p)}`);
+  const dims = reductionDims("norm", dim, x.ndim);
+  const a = x.abs();
+  if (p === Infinity) return amax(a, dims, keepdim);
+  if (p === -Infinity) return amin(a, dims, keepdim);
+  if (p === 0) return record("norm", sum(x.ne(0), dims, keepdim).to(x.dtype), [x], () => [x.zerosLike()]);
+  if (p === 1) return sum(a, dims, keepdim);
+  const s = p === 2 ? sum(x.square(), dims, keepdim) : sum(a.pow(p), dims, keepdim);
+  const zero = s.eq(0);
+  const safe = where(zero, 1, s);
+  return where(zero, 0, p === 2 ? safe.sqrt() : safe.pow(1 / p));
+}
+
 /** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;

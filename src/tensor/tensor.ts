@@ -15,7 +15,7 @@ import * as R from "../ops/reduce.js";
 import * as M from "../ops/movement.js";
 import * as I from "../ops/indexing.js";
 import * as S from "../ops/sort.js";
-import { matmul } from "../ops/matmul.js";
+import * as MM from "../ops/matmul.js";
 import { formatTensor } from "./format.js";
 
 export type Scalar = number | boolean;
@@ -154,6 +154,13 @@ export class Tensor {
   clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
   isnan(): Tensor { return E.isnan(this); }
   isinf(): Tensor { return E.isinf(this); }
+  isfinite(): Tensor { return E.isfinite(this); }
+  maskedFill(mask: Tensor, value: number | boolean): Tensor { return E.maskedFill(this, mask, value); }
+  tril(diagonal = 0): Tensor { return E.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return E.triu(this, diagonal); }
+  isclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor { return E.isclose(this, other, opts); }
+  allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean { return E.allclose(this, other, opts); }
+  equal(other: Tensor): boolean { return E.equal(this, other); }
 
   // ---- activations -------------------------------------------------------------------------------------------
   tanh(): Tensor { return A.tanh(this); }
@@ -194,6 +201,9 @@ export class Tensor {
   std(dim?: number | readonly number[], opts: R.VarOptions = {}): Tensor { return R.std(this, dim, opts); }
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
   prod(dim?: number, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
+  all(dim?: number | readonly number[], keepdim = false): Tensor { return R.all(this, dim, keepdim); }
+  any(dim?: number | readonly number[], keepdim = false): Tensor { return R.any(this, dim, keepdim); }
+  norm(p: number | "fro" = 2, dim?: number | readonly number[], keepdim = false): Tensor { return R.norm(this, p, dim, keepdim); }
   cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
 
   // ---- sorting -----------------------------------------------------------------------------------------------
@@ -202,7 +212,10 @@ export class Tensor {
   topk(k: number, dim = -1, largest = true, sorted = true): R.ValuesIndices { return S.topk(this, k, dim, largest, sorted); }
 
   // ---- linear algebra ----------------------------------------------------------------------------------------
-  matmul(other: Tensor): Tensor { return matmul(this, other); }
+  matmul(other: Tensor): Tensor { return MM.matmul(this, other); }
+  mm(other: Tensor): Tensor { return MM.mm(this, other); }
+  bmm(other: Tensor): Tensor { return MM.bmm(this, other); }
+  outer(other: Tensor): Tensor { return MM.outer(this, other); }
 
   // ---- movement (views where possible) -----------------------------------------------------------------------
   reshape(shape: readonly number[]): Tensor { return M.reshape(this, shape); }
@@ -223,6 +236,9 @@ export class Tensor {
   select(dim: number, index: number): Tensor { return M.select(this, dim, index); }
   split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] { return M.split(this, splitSizeOrSections, dim); }
   chunk(chunks: number, dim = 0): Tensor[] { return M.chunk(this, chunks, dim); }
+  unbind(dim = 0): Tensor[] { return M.unbind(this, dim); }
+  flip(dims: number | readonly number[]): Tensor { return M.flip(this, dims); }
+  repeat(sizes: readonly number[]): Tensor { return M.repeat(this, sizes); }
   contiguous(): Tensor { return M.contiguous(this); }
   clone(): Tensor { return M.clone(this); }
 
