@@ -28,7 +28,7 @@ export {
   reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, narrow, select, cat, concat, stack,
   split, chunk, pad, contiguous, clone, flip, repeat, unbind, type PadMode,
 } from "./ops/movement.js";
-export { indexSelect, gather, scatterAdd, oneHot } from "./ops/indexing.js";
+export { indexSelect, gather, scatter, scatterAdd, oneHot } from "./ops/indexing.js";
 export {
   conv1d, conv2d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
   type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,

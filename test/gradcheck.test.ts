@@ -172,6 +172,8 @@ const CASES: Case[] = [
   ["indexSelect with repeats", (a) => a.indexSelect(0, idx([2, 0, 2])).mul(ax.arange(9).reshape([3, 3]).double()), () => [r(3, 3)]],
   ["indexSelect dim 1", (a) => a.indexSelect(1, idx([3, 1])), () => [r(2, 4, 2)]],
   ["gather dim 1", (a) => a.gather(1, idx([0, 3, 1, 1, 2, 0], [3, 2])).square(), () => [r(3, 4)]],
+  ["scatter dim 1", (a, b) => a.scatter(1, idx([0, 3, 1, 2, 2, 0], [3, 2]), b).square(), () => [r(3, 4), r(3, 3)]],
+  ["scatter a value dim 0", (a) => a.scatter(0, idx([2, 0, 1, 2], [1, 4]), 0.5).square(), () => [r(3, 4)]],
   ["gather dim 0", (a) => a.gather(0, idx([2, 0, 1, 2, 0, 0, 0, 1], [2, 4])), () => [r(3, 4)]],
   ["scatterAdd into x and from src", (a, s) => a.scatterAdd(1, idx([0, 1, 0, 2, 2, 3], [2, 3]), s).square(), () => [r(3, 4), r(2, 3)]],
   ["scatterAdd src larger than index", (a, s) => a.scatterAdd(0, idx([0, 2, 0, 0], [2, 2]), s).square(), () => [r(3, 2), r(3, 3)]],

@@ -172,6 +172,9 @@ export interface Backend {
   gather(x: View, dim: number, index: Int32Array, indexShape: readonly number[], out: TypedArray): void;
   /** The adjoint of gather: out (contiguous, shape `outShape`) at [... index[...] ...] += src[...]. */
   scatterAdd(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void;
+  /** As scatterAdd, but each position is overwritten with src[...] instead of added to; where an index repeats, the
+   *  last in row-major order of the index wins. */
+  scatter(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void;
 
   // ---- convolutional networks
   /**

@@ -72,6 +72,27 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   return record("scatterAdd", out, [x, srcWindow], (g) => [g, g.gather(d, index)]);
 }
 
+/**
+ * Out-of-place scatter (torch.scatter): a copy of x with src[i][j][k] (or the scalar value) written at
+ * [i][index[i][j][k]][k] for dim = 1, and likewise for any dim. Where an index repeats, the last write in row-major
+ * order wins (PyTorch leaves it unspecified). Gradients: x's is g with the written positions zeroed, src's is g
+ * gathered back from them.
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  const d = normalizeDim("scatter", dim, x.ndim);
+  checkGatherShapes("scatter", x, d, index);
+  const source = src instanceof Tensor ? src : filled(index.shape, x.dtype, src);
+  if (source.ndim !== index.ndim || index.shape.some((s, i) => s > source.shape[i])) throw new ShapeError(`scatter: src shape ${fmt(source.shape)} must cover index shape ${fmt(index.shape)}`);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const idx = checkIndex("scatter", index, size, dimRange(x, d, size));
+  const srcWindow = index.shape.reduce((t, n, i) => (t.shape[i] === n ? t : t.narrow(i, 0, n)), source);
+  const out = empty(x.shape, x.dtype);
+  getBackend().copy(viewOf(x), x.shape, out.data);
+  getBackend().scatter(out.data, x.shape, d, idx, index.shape, contiguousData(srcWindow.to(x.dtype)));
+  const inputs = src instanceof Tensor ? [x, srcWindow] : [x];
+  return record("scatter", out, inputs, (g) => [g.scatter(d, index, 0), src instanceof Tensor ? g.gather(d, index) : null]);
+}
+
 /** Int32 one-hot rows: shape [...index.shape, numClasses]; numClasses -1 means max(index) + 1. */
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   if (index.dtype !== "int32") throw new TypeError(`oneHot: index must be an int32 tensor, got ${index.dtype}`);

@@ -246,6 +246,7 @@ export class Tensor {
   indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
   gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return I.scatter(this, dim, index, src); }
 
   // ---- creation helpers --------------------------------------------------------------------------------------
   zerosLike(): Tensor { return filled(this.shape, this.dtype, 0); }

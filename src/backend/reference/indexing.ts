@@ -44,11 +44,20 @@ export function gather(x: View, dim: number, index: Int32Array, indexShape: read
 }
 
 export function scatterAdd(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void {
+  forEachTarget(outShape, dim, index, indexShape, (off, f) => { out[off] += src[f]; });
+}
+
+export function scatter(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: TypedArray): void {
+  forEachTarget(outShape, dim, index, indexShape, (off, f) => { out[off] = src[f]; });
+}
+
+// Visits each position f of the index (row-major) with the flat offset in the contiguous output that it targets.
+function forEachTarget(outShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], body: (off: number, f: number) => void): void {
   const strides = new Array<number>(outShape.length);
   for (let d = outShape.length - 1, acc = 1; d >= 0; d--) { strides[d] = acc; acc *= outShape[d]; }
   forEachIndex(indexShape, (f, idx) => {
     let off = 0;
     for (let d = 0; d < idx.length; d++) off += (d === dim ? index[f] : idx[d]) * strides[d];
-    out[off] += src[f];
+    body(off, f);
   });
 }
