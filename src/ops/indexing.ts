@@ -60,15 +60,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** Out-of-place scatter-add: a copy of x with src added at the positions index selects along dim. */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  const d = normalizeDim("scatterAdd", dim, x.ndim);
-  checkGatherShapes("scatterAdd", x, d, index);
-  if (src.ndim !== index.ndim || index.shape.some((s, i) => s > src.shape[i])) throw new ShapeError(`scatterAdd: src shape ${fmt(src.shape)} must cover index shape ${fmt(index.shape)}`);
-  const size = x.ndim === 0 ? 1 : x.shape[d];
-  const idx = checkIndex("scatterAdd", index, size, dimRange(x, d, size));
-  const srcWindow = index.shape.reduce((t, n, i) => (t.shape[i] === n ? t : t.narrow(i, 0, n)), src);
-  const out = empty(x.shape, x.dtype);
-  getBackend().copy(viewOf(x), x.shape, out.data);
-  getBackend().scatterAdd(out.data, x.shape, d, idx, index.shape, contiguousData(srcWindow.to(x.dtype)));
+  const { out, d, srcWindow } = scatterInto("scatterAdd", x, dim, index, src, true);
   return record("scatterAdd", out, [x, srcWindow], (g) => [g, g.gather(d, index)]);
 }
 
@@ -79,18 +71,26 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
  * gathered back from them.
  */
 export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  const d = normalizeDim("scatter", dim, x.ndim);
-  checkGatherShapes("scatter", x, d, index);
   const source = src instanceof Tensor ? src : filled(index.shape, x.dtype, src);
-  if (source.ndim !== index.ndim || index.shape.some((s, i) => s > source.shape[i])) throw new ShapeError(`scatter: src shape ${fmt(source.shape)} must cover index shape ${fmt(index.shape)}`);
-  const size = x.ndim === 0 ? 1 : x.shape[d];
-  const idx = checkIndex("scatter", index, size, dimRange(x, d, size));
-  const srcWindow = index.shape.reduce((t, n, i) => (t.shape[i] === n ? t : t.narrow(i, 0, n)), source);
-  const out = empty(x.shape, x.dtype);
-  getBackend().copy(viewOf(x), x.shape, out.data);
-  getBackend().scatter(out.data, x.shape, d, idx, index.shape, contiguousData(srcWindow.to(x.dtype)));
+  const { out, d, srcWindow } = scatterInto("scatter", x, dim, index, source, false);
   const inputs = src instanceof Tensor ? [x, srcWindow] : [x];
   return record("scatter", out, inputs, (g) => [g.scatter(d, index, 0), src instanceof Tensor ? g.gather(d, index) : null]);
+}
+
+/** The forward of scatter and scatterAdd: checks, then a copy of x with src's window (index's shape) written or
+ *  added at the positions index selects along dim. */
+function scatterInto(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor, add: boolean): { out: Tensor; d: number; srcWindow: Tensor } {
+  const d = normalizeDim(op, dim, x.ndim);
+  checkGatherShapes(op, x, d, index);
+  if (src.ndim !== index.ndim || index.shape.some((s, i) => s > src.shape[i])) throw new ShapeError(`${op}: src shape ${fmt(src.shape)} must cover index shape ${fmt(index.shape)}`);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const idx = checkIndex(op, index, size, dimRange(x, d, size));
+  const srcWindow = index.shape.reduce((t, n, i) => (t.shape[i] === n ? t : t.narrow(i, 0, n)), src);
+  const out = empty(x.shape, x.dtype);
+  const backend = getBackend();
+  backend.copy(viewOf(x), x.shape, out.data);
+  (add ? backend.scatterAdd : backend.scatter).call(backend, out.data, x.shape, d, idx, index.shape, contiguousData(srcWindow.to(x.dtype)));
+  return { out, d, srcWindow };
 }
 
 /** Int32 one-hot rows: shape [...index.shape, numClasses]; numClasses -1 means max(index) + 1. */
