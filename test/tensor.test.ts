@@ -318,6 +318,41 @@ describe("autograd controls", () => {
     assert.deepEqual(x.grad!.toArray(), z.mul(4).toArray());
   });
 
+  test("a later backward adds into .grad in place, as PyTorch does: a reference to .grad sees the sum", () => {
+    // torch 1.13: x = ones(3, requires_grad=True); (x*2).sum().backward(); g = x.grad; (x*3).sum().backward()
+    // leaves g = [5., 5., 5.] and x.grad is g
+    const x = ax.ones([3], { requiresGrad: true });
+    x.mul(2).sum().backward();
+    const g = x.grad!;
+    x.mul(3).sum().backward();
+    assert.equal(x.grad, g);
+    assert.deepEqual(g.toArray(), [5, 5, 5]);
+    // A .grad that cannot take the sum in place (an expanded view) gets a fresh tensor instead.
+    const y = ax.ones([3], { requiresGrad: true });
+    const shared = ax.zeros([1]).expand([3]);
+    y.grad = shared;
+    y.mul(2).sum().backward();
+    assert.deepEqual([y.grad!.toArray(), shared.toArray()], [[2, 2, 2], [0, 0, 0]]);
+  });
+
+  test("add_, sub_, mul_ and div_ write in place: broadcasting, scalars, views, a source sharing the storage, ints", () => {
+    const base = ax.arange(0, 8, 1, { dtype: "float32" });
+    const row = base.narrow(0, 2, 4).reshape([2, 2]); // [[2, 3], [4, 5]], a contiguous view at offset 2
+    row.add_(ax.tensor([10, 20])).mul_(2).sub_(1).div_(ax.tensor([[1], [2]]));
+    assert.deepEqual(row.toArray(), [[23, 45], [13.5, 24.5]]);
+    assert.deepEqual(base.toArray(), [0, 1, 23, 45, 13.5, 24.5, 6, 7]);
+    const t = ax.tensor([[1, 2], [3, 4]]);
+    t.add_(t.t()); // the source shares the storage: read in full before any write
+    assert.deepEqual(t.toArray(), [[2, 5], [5, 8]]);
+    const strided = ax.zeros([2, 4]).slice(1, 0, undefined, 2); // not contiguous: the general path
+    strided.add_(1.5);
+    assert.deepEqual(strided.toArray(), [[1.5, 1.5], [1.5, 1.5]]);
+    const i = ax.tensor([1, 2], { dtype: "int32" });
+    i.mul_(3);
+    assert.deepEqual([i.dtype, i.toArray()], ["int32", [3, 6]]);
+    assert.throws(() => ax.ones([2], { requiresGrad: true }).add_(1), /add_: a tensor that requires grad cannot be modified in place/);
+  });
+
   test("backward with an explicit gradient, cast to the output's dtype", () => {
     const x = ax.tensor([[1, 2], [3, 4]], { dtype: "float64", requiresGrad: true });
     x.mul(x).backward(ax.tensor([[1, 0], [0.5, 2]]));

@@ -6,6 +6,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { fmt } from "../tensor/shape.js";
 import { isFloat } from "../tensor/dtype.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
+import { binaryInPlace } from "../ops/elementwise.js";
 
 /**
  * Maps the output's gradient to the inputs' gradients (null where an input needs none). `gradIsOwned` says that no
@@ -89,10 +90,12 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       grads.delete(t); // free intermediate gradients as soon as they are consumed
       // The first gradient is stored as a copy: g may be the caller's seed or the very tensor handed to another
       // input (add passes g through to both operands), and an in-place update of one .grad (clipping, weight
-      // decay) must not leak into the other. A leaf's gradient that nothing else holds is stored as it is.
+      // decay) must not leak into the other. A leaf's gradient that nothing else holds is stored as it is. Later
+      // ones are added into .grad in place, as PyTorch does (a reference to .grad sees the sum).
       if (t.gradFn === null || t.retainsGrad) {
         const adopt = t.grad === null && t.gradFn === null && exclusiveGrads.has(g);
-        t.grad = t.grad !== null ? t.grad.add(g) : adopt ? g : g.clone();
+        if (t.grad === null) t.grad = adopt ? g : g.clone();
+        else if (!binaryInPlace("add", t.grad, g)) t.grad = t.grad.add(g);
         if (adopt) exclusiveGrads.delete(g); // the user's now: a later backward must never write into it
       }
       if (t.gradFn === null) continue;

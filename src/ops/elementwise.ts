@@ -50,6 +50,21 @@ function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, name:
   return out;
 }
 
+/**
+ * t = t (op) other, written straight into t's storage with no temporary, when that is safe and the result is t's
+ * own dtype: t contiguous and floating point, other of t's dtype (or a number), broadcasting to t's shape, and not
+ * sharing t's storage. Returns false, having done nothing, otherwise (the caller takes the general path).
+ */
+export function binaryInPlace(op: "add" | "sub" | "mul" | "div", t: Tensor, other: TensorLike): boolean {
+  if (!isFloat(t.dtype) || !t.isContiguous()) return false;
+  const b = other instanceof Tensor ? other : typeof other === "number" ? filled([], t.dtype, other) : null;
+  if (b === null || b.dtype !== t.dtype || b.data === t.data || b.ndim > t.ndim) return false;
+  if (b.shape.some((n, i) => n !== 1 && n !== t.shape[t.ndim - b.ndim + i])) return false;
+  getBackend().binary(op, viewOf(t), { data: b.data, offset: b.offset, strides: broadcastStrides(b.shape, b.strides, t.shape) },
+    t.shape, t.data.subarray(t.offset, t.offset + t.numel()));
+  return true;
+}
+
 function unaryKernel(op: UnaryOp, x: Tensor, outDtype: DType = x.dtype, p0?: number, p1?: number): Tensor {
   const out = empty(x.shape, outDtype);
   getBackend().unary(op, contiguousData(x), out.data, p0, p1);

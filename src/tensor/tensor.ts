@@ -257,10 +257,10 @@ export class Tensor {
   copy_(src: TensorLike): this { return writeInPlace(this, "copy_", src); }
   fill_(value: number): this { return writeInPlace(this, "fill_", value); }
   zero_(): this { return writeInPlace(this, "zero_", 0); }
-  add_(other: TensorLike): this { return writeInPlace(this, "add_", E.add(this.detach(), other)); }
-  sub_(other: TensorLike): this { return writeInPlace(this, "sub_", E.sub(this.detach(), other)); }
-  mul_(other: TensorLike): this { return writeInPlace(this, "mul_", E.mul(this.detach(), other)); }
-  div_(other: TensorLike): this { return writeInPlace(this, "div_", E.div(this.detach(), other)); }
+  add_(other: TensorLike): this { return arithmeticInPlace(this, "add", other); }
+  sub_(other: TensorLike): this { return arithmeticInPlace(this, "sub", other); }
+  mul_(other: TensorLike): this { return arithmeticInPlace(this, "mul", other); }
+  div_(other: TensorLike): this { return arithmeticInPlace(this, "div", other); }
 }
 
 // ---- helpers the ops share -----------------------------------------------------------------------------------
@@ -289,6 +289,17 @@ export function filled(shape: Shape, dtype: DType, value: number): Tensor {
   const t = new Tensor(allocate(dtype, numel(shape)), shape);
   if (value !== 0) t.data.fill(dtype === "bool" ? 1 : value); // any non-zero (NaN too) is true
   return t;
+}
+
+// add_ and friends: in the tensor's own storage when E.binaryInPlace can (no temporary), else the result is computed
+// out of place and copied in.
+function arithmeticInPlace<T extends Tensor>(t: T, op: "add" | "sub" | "mul" | "div", other: TensorLike): T {
+  if (isGradEnabled() && t.requiresGrad) {
+    throw new Error(`${op}_: a tensor that requires grad cannot be modified in place while autograd is recording (wrap the update in noGrad)`);
+  }
+  if (E.binaryInPlace(op, t, other)) return t;
+  const compute = { add: E.add, sub: E.sub, mul: E.mul, div: E.div }[op];
+  return writeInPlace(t, `${op}_`, compute(t.detach(), other));
 }
 
 function writeInPlace<T extends Tensor>(t: T, op: string, src: TensorLike): T {
