@@ -379,6 +379,8 @@ describe("containers", () => {
     assert.throws(() => new nn.Sequential(new nn.ReLU(), 5 as unknown as nn.Module), /argument 1 is not a Module/);
     const named = new nn.Sequential({ fc: new nn.Linear(2, 2), act: new nn.Tanh() });
     assert.deepEqual(Object.keys(named.stateDict()), ["fc.weight", "fc.bias"]);
+    // JavaScript puts integer-like keys first ({ b, "1", a } lists "1", "b", "a"), so such names are refused.
+    assert.throws(() => new nn.Sequential({ b: new nn.Linear(2, 3), 1: new nn.Tanh(), a: new nn.Linear(3, 4) }), /Sequential: the module name "1" looks like an integer/);
     assert.equal(mlp().toString(), [
       "Sequential(",
       "  (0): Flatten(startDim=1, endDim=-1)",

@@ -367,3 +367,12 @@ describe("sort and topk: PyTorch's (values, indices) pair, and their edges", () 
     assert.deepEqual(x.grad!.toArray(), [[10, 100, 1], [1, 100, 10]]);
   });
 });
+
+describe("oneHot's default class count", () => {
+  test("is max(index) + 1 also for large inputs (it used to overflow the call stack)", () => {
+    const idx = ax.tensor(Int32Array.from({ length: 200_000 }, (_, i) => i % 5), { dtype: "int32" });
+    const out = ax.oneHot(idx);
+    assert.deepEqual(out.shape, [200_000, 5]);
+    assert.deepEqual(out.narrow(0, 199_998, 2).toArray(), [[0, 0, 0, 1, 0], [0, 0, 0, 0, 1]]);
+  });
+});

@@ -228,10 +228,29 @@ describe("Optimizer base", () => {
     assert.deepEqual(p.toArray(), [[0.5, 3], [0.5, 3], [0.5, 3]]);
   });
 
+  test("a frozen parameter (requiresGrad false) is accepted and left alone until it is unfrozen, as in PyTorch", () => {
+    const model = new ax.nn.Sequential(new ax.nn.Linear(2, 2), new ax.nn.Linear(2, 1));
+    const first = model.at(0) as ax.nn.Linear;
+    first.requiresGrad_(false);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.5 });
+    const before = first.weight.clone();
+    const step = () => {
+      opt.zeroGrad();
+      model.call(ax.ones([1, 2])).sum().backward();
+      opt.step();
+    };
+    step();
+    assert.deepEqual(first.weight.toArray(), before.toArray());
+    first.requiresGrad_(true);
+    step();
+    assert.notDeepEqual(first.weight.toArray(), before.toArray());
+  });
+
   test("errors name the problem", () => {
     const [w, b] = freshParams("float32");
-    const frozen = ax.zeros([2]);
-    assert.throws(() => new optim.SGD([w, frozen]), /params\[1\] \(shape \[2\]\) does not require grad/);
+    assert.throws(() => new optim.SGD([w], { weight_decay: 0.1 } as never), /SGD: unknown option "weight_decay" \(did you mean "weightDecay"\?\) \(known: lr, momentum/);
+    assert.throws(() => new optim.Adam([w], { amsGrad: true } as never), /Adam: unknown option "amsGrad" \(did you mean "amsgrad"\?\)/);
+    assert.throws(() => new optim.Adam([w], { betass: [0.9, 0.99] } as never), /unknown option "betass" \(did you mean "betas"\?\)/);
     assert.throws(() => new optim.SGD([w, w]), /lists the same parameter twice/);
     assert.throws(() => new optim.SGD([{ params: [w] }, { params: [w, b] }]), /appears in both param group 0 and param group 1/);
     assert.throws(() => new optim.SGD([]), /empty parameter list/);

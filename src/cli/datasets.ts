@@ -72,10 +72,12 @@ function loadCsv(opts: DataOptions): LoadedData {
   let classes = table.classes ?? [];
   const labels = table.labels;
   if (classes.length === 0) {
-    const values = Array.from(labels.toTypedArray() as Int32Array);
-    const lowest = Math.min(...values);
+    // Loops, not Math.min(...values): spreading a large table's labels overflows the call stack.
+    const values = labels.toTypedArray() as Int32Array;
+    let lowest = 0, highest = -1;
+    for (const v of values) { lowest = Math.min(lowest, v); highest = Math.max(highest, v); }
     if (lowest < 0) throw new UsageError(`${opts.csv}: class labels must be 0, 1, 2, ... (found ${lowest}); or use names`);
-    classes = Array.from({ length: Math.max(...values) + 1 }, (_, k) => String(k));
+    classes = Array.from({ length: highest + 1 }, (_, k) => String(k));
   }
   const source = { csv: path.resolve(opts.csv), labelColumn: String(labelColumn), ...(opts.testCsv ? { testCsv: path.resolve(opts.testCsv) } : {}) };
   if (opts.testCsv) {

@@ -28,7 +28,12 @@ export class Sequential extends Module {
   constructor(...modules: AnyModule[] | [Record<string, AnyModule>]) {
     super();
     if (modules.length === 1 && !(modules[0] instanceof Module) && typeof modules[0] === "object" && modules[0] !== null) {
-      for (const [name, m] of Object.entries(modules[0] as Record<string, AnyModule>)) this.registerModule(name, m);
+      const entries = Object.entries(modules[0] as Record<string, AnyModule>);
+      // A JavaScript object lists integer-like keys first, in numeric order, whatever order they were written in,
+      // so { b: ..., "1": ... } would run "1" first: refuse such names rather than run the layers out of order.
+      const numeric = entries.find(([name]) => /^(0|[1-9]\d*)$/.test(name));
+      if (numeric) throw new TypeError(`Sequential: the module name "${numeric[0]}" looks like an integer, and a JavaScript object puts such keys first, in numeric order, whatever order they were written in; name the modules with letters (e.g. "fc1"), or pass them as arguments to have them named 0, 1, ...`);
+      entries.forEach(([name, m], i) => { checkModule("Sequential", m, i); this.registerModule(name, m); });
       return;
     }
     (modules as AnyModule[]).forEach((m, i) => { checkModule("Sequential", m, i); this.registerModule(String(i), m); });

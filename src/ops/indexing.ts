@@ -98,7 +98,12 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   if (index.dtype !== "int32") throw new TypeError(`oneHot: index must be an int32 tensor, got ${index.dtype}`);
   const data = contiguousData(index);
   let n = numClasses;
-  if (n === -1) n = data.length === 0 ? 0 : Math.max(...Array.from(data)) + 1;
+  if (n === -1) {
+    // A loop, not Math.max(...data): spreading a few hundred thousand arguments overflows the call stack.
+    let top = -1;
+    for (let i = 0; i < data.length; i++) if (data[i] > top) top = data[i];
+    n = top + 1;
+  }
   checkIndex("oneHot", index, n, `${n} classes`);
   const out = filled([...index.shape, n], "int32", 0);
   for (let i = 0; i < data.length; i++) out.data[i * n + data[i]] = 1;

@@ -6,6 +6,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { TypedArray } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { enableGrad, noGrad } from "../autograd/grad_mode.js";
+import { checkOptionKeys, suggest } from "../util/options.js";
 
 /** Options every optimizer has. */
 export interface OptimizerOptions {
@@ -51,10 +52,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** The optimizer's name in error messages. */
   protected readonly name: string;
 
-  constructor(params: Params<O>, defaults: O) {
+  /** `defaults` holds every option with its default value; `options` (the user's) overrides some of them. */
+  constructor(params: Params<O>, defaults: O, options: Partial<O> = {}) {
     this.name = new.target.name;
-    this.checkOptions(defaults, "defaults");
-    this.defaults = Object.freeze({ ...defaults });
+    checkOptionKeys(this.name, options, Object.keys(defaults));
+    const merged = { ...defaults, ...options };
+    this.checkOptions(merged, "defaults");
+    this.defaults = Object.freeze(merged);
     if (params instanceof Tensor || params === null || typeof params !== "object" || !(Symbol.iterator in Object(params))) {
       throw new TypeError(`${this.name}: params must be an iterable of Tensors or of parameter groups ({params, lr, ...}), got ${describe(params)}`);
     }
@@ -91,7 +95,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const seen = new Set<Tensor>();
     params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new TypeError(`${this.name}: ${where}, params[${i}] is ${describe(p)}, not a Tensor`);
-      if (!p.requiresGrad) throw new Error(`${this.name}: ${where}, params[${i}] (shape ${fmt(p.shape)}) does not require grad; only tensors with requiresGrad can be optimized`);
+      // A frozen parameter (requiresGrad false) is accepted, as in PyTorch: it gets no gradient, so step() skips it,
+      // and model.parameters() can be passed whole while part of the model is frozen.
       if (!p.isLeaf) throw new Error(`${this.name}: ${where}, params[${i}] is not a leaf tensor (it was computed from other tensors); optimize the leaves it came from`);
       if (seen.has(p)) throw new Error(`${this.name}: ${where} lists the same parameter twice (params[${i}], shape ${fmt(p.shape)})`);
       seen.add(p);
@@ -104,7 +109,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const filled = { ...this.defaults, ...group, params } as ParamGroup<O>;
     for (const key of Object.keys(group)) {
       if (key !== "params" && key !== "initialLr" && !(key in this.defaults)) {
-        throw new Error(`${this.name}: ${where} has an unknown option "${key}" (known: ${Object.keys(this.defaults).join(", ")})`);
+        throw new Error(`${this.name}: ${where} has an unknown option "${key}"${suggest(key, Object.keys(this.defaults))} (known: ${Object.keys(this.defaults).join(", ")})`);
       }
     }
     this.checkOptions(filled, where);
