@@ -250,6 +250,17 @@ describe("modes, gradients, apply, dtype", () => {
     assert.ok(m.parameters().every((p) => !p.requiresGrad));
   });
 
+  test("a plain Tensor assigned over a parameter is an error at the next walk, not a silently dropped weight", () => {
+    const lin = new nn.Linear(2, 2);
+    assert.equal(lin.parameters().length, 2);
+    (lin as unknown as { weight: Tensor }).weight = ax.zeros([2, 2]);
+    assert.throws(() => lin.stateDict(), /Linear: attribute "weight" held a Parameter and now holds a plain Tensor \(shape \[2,2\]\)/);
+    lin.weight = new nn.Parameter(ax.zeros([2, 2]));
+    assert.deepEqual(Object.keys(lin.stateDict()), ["weight", "bias"]);
+    (lin as unknown as { bias: null }).bias = null; // a declared-but-absent parameter, as PyTorch's None
+    assert.deepEqual(Object.keys(lin.stateDict()), ["weight"]);
+  });
+
   test("to(dtype) casts parameters and buffers", () => {
     const l = new nn.Linear(3, 2).double();
     assert.equal(l.weight.dtype, "float64");
@@ -262,6 +273,15 @@ describe("modes, gradients, apply, dtype", () => {
     assert.equal(tied.parameters().length, 3);
     const loss = new nn.CrossEntropyLoss({ weight: ax.ones([2]) }).double();
     assert.equal(loss.weight!.dtype, "float64");
+    // The parameters keep their identity (PyTorch's param.data = ...), so an optimizer made before the cast trains.
+    const lin = new nn.Linear(2, 1);
+    const w = lin.weight, before = lin.weight.toArray() as number[][];
+    const opt = new ax.optim.SGD(lin.parameters(), { lr: 1 });
+    lin.double();
+    assert.equal(lin.weight, w);
+    lin.call(ax.ones([1, 2], { dtype: "float64" })).sum().backward();
+    opt.step();
+    assert.deepEqual(lin.weight.toArray(), before.map((row) => row.map((v) => v - 1)));
   });
 });
 

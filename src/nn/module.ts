@@ -48,6 +48,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   training = true;
   // ES private fields are not own enumerable properties, so the attribute walk never sees them.
   #buffers = new Map<string, boolean>(); // name -> persistent (saved in the state dict)
+  #parameterNames = new Set<string>(); // attributes seen holding a Parameter (see ownParameters)
 
   /** The computation; subclasses override it. */
   forward(...args: In): Out {
@@ -115,7 +116,16 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** This module's own parameters (not its children's), in attribute order. */
   private ownParameters(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
-    for (const [k, v] of Object.entries(this as unknown as Attributes)) if (v instanceof Parameter && !this.#buffers.has(k)) out.push([k, v]);
+    for (const [k, v] of Object.entries(this as unknown as Attributes)) {
+      if (v instanceof Parameter && !this.#buffers.has(k)) {
+        out.push([k, v]);
+        this.#parameterNames.add(k);
+      } else if (v instanceof Tensor && this.#parameterNames.has(k)) {
+        // PyTorch refuses this assignment; JavaScript cannot intercept it, so it is caught at the next walk instead
+        // of the parameter silently dropping out of training and of the state dict.
+        throw new TypeError(`${this.constructor.name}: attribute "${k}" held a Parameter and now holds a plain Tensor (shape ${fmt(v.shape)}), which would drop it from parameters() and the state dict; assign new nn.Parameter(t), or copy the values in with noGrad(() => ${k}.copy_(t))`);
+      }
+    }
     return out;
   }
 
@@ -268,28 +278,30 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /**
    * Casts every floating-point parameter and buffer to `dtype` (integer ones are left alone, as in PyTorch).
-   * Parameters are replaced by new ones, so build optimizers after calling this.
+   * Each parameter keeps its identity and only its storage changes (PyTorch's `param.data = ...`), so an optimizer
+   * built before the cast still trains the model; state it has already made (Adam's moments) keeps the old dtype.
    */
   to(dtype: DType): this {
     if (!isFloat(dtype)) throw new TypeError(`to: modules can only be cast to a floating-point dtype, got ${dtype}`);
-    // One replacement per tensor, so that a parameter shared by two modules (tied weights) stays shared.
+    // One replacement per buffer, so that a buffer shared by two modules stays shared (a parameter shared by two
+    // modules is one object, cast once).
     const replaced = new Map<Tensor, Tensor>();
-    const cast = <T extends Tensor>(t: T, make: (t: T) => T): T => {
-      let r = replaced.get(t);
-      if (r === undefined) replaced.set(t, (r = make(t)));
-      return r as T;
-    };
     for (const m of this.modules()) {
       const attrs = m as unknown as Attributes;
-      for (const [name, p] of m.ownParameters()) {
+      for (const [, p] of m.ownParameters()) {
         if (!isFloat(p.dtype) || p.dtype === dtype) continue;
-        attrs[name] = cast(p, () => {
-          const q = new Parameter(p.to(dtype).detach(), p.requiresGrad);
-          if (p.grad !== null) q.grad = p.grad.to(dtype).detach();
-          return q;
-        });
+        const c = p.to(dtype).detach();
+        const grad = p.grad === null ? null : p.grad.to(dtype).detach();
+        // Tensor's storage fields are readonly to users; swapping them here is what keeps the object.
+        Object.assign(p as unknown as Attributes, { data: c.data, strides: c.strides, offset: c.offset, dtype: c.dtype });
+        p.grad = grad;
       }
-      for (const [name, b] of m.ownBuffers(false)) if (isFloat(b.dtype) && b.dtype !== dtype) attrs[name] = cast(b, () => b.to(dtype).detach());
+      for (const [name, b] of m.ownBuffers(false)) {
+        if (!isFloat(b.dtype) || b.dtype === dtype) continue;
+        let r = replaced.get(b);
+        if (r === undefined) replaced.set(b, (r = b.to(dtype).detach()));
+        attrs[name] = r;
+      }
     }
     return this;
   }
