@@ -356,12 +356,18 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   int64_t rows, n, outer = 1, outerStride = 0;
   Operand2d o;
   if (info.Length() < 7 || !get_int(info, 5, "rows", &rows) || !get_int(info, 6, "n", &n) || !get_f32(info, 0, "src", &src) ||
-      !get_f32(info, 4, "out", &out) || !get_operand(info, 1, "src", src.length, rows, n, true, &o) ||
+      !get_f32(info, 4, "out", &out) ||
       (info.Length() >= 9 && (!get_int(info, 7, "outer", &outer) || !get_int(info, 8, "outerStride", &outerStride)))) {
     if (!env.IsExceptionPending()) throw_type(env, "axon native: copy expects 7 or 9 arguments");
     return env.Undefined();
   }
+  // Nothing to copy (a [0, 2, 3] tensor transposed): return before the operand's bounds check, which an empty src
+  // cannot pass.
   if (rows == 0 || n == 0 || outer == 0) return env.Undefined();
+  if (!get_operand(info, 1, "src", src.length, rows, n, true, &o)) {
+    if (!env.IsExceptionPending()) throw_type(env, "axon native: copy expects 7 or 9 arguments");
+    return env.Undefined();
+  }
   if (double(outer) * rows * n > double(out.length)) return throw_range(env, "axon native: copy output is too short"), env.Undefined();
   if (double(o.offset) + double(outer - 1) * outerStride + double(rows - 1) * o.rowStride + double(n - 1) * o.stride >= double(src.length))
     return throw_range(env, "axon native: reads past the end of src"), env.Undefined();

@@ -393,6 +393,13 @@ function kernelTests(native: Backend, addon: NativeAddon, use: () => void, seed:
     }
   });
 
+  test("copy of an empty non-contiguous tensor (a first dim of 0) is empty, not an out-of-bounds error", () => {
+    use();
+    // [0, 2, 3] transposed to [0, 3, 2], and [0, 1, 2] expanded to [0, 4, 2]: three dims after collapsing.
+    native.copy({ data: new Float32Array(0), offset: 0, strides: [6, 1, 3] }, [0, 3, 2], new Float32Array(0));
+    native.copy({ data: new Float32Array(0), offset: 0, strides: [2, 0, 1] }, [0, 4, 2], new Float32Array(0));
+  });
+
   test("copy: contiguous, transposed, strided, broadcast and dtype-converting views", () => {
     use();
     const data = new Float32Array(300 * 257 + 5);
