@@ -423,8 +423,8 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
 }
 
 // softmax(x, outer, size, inner, out, log): softmax or log-softmax of each line along the middle axis of
-// [outer, size, inner] (Backend.softmax): the line's maximum (NaN if any element is), a shift by it (by 0 where it
-// is infinite), exp and a float64 sum, then a divide or a subtraction of the log. One pass per step over a line
+// [outer, size, inner] (Backend.softmax): the line's maximum (NaN if any element is), a shift by it (an infinite one
+// makes the line NaN, as in PyTorch), exp and a float64 sum, then a divide or a subtraction of the log. One pass per step over a line
 // that stays in cache, instead of the six ops and five intermediate tensors of the composition.
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -463,7 +463,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
         nan |= v != v;
         mx = v > mx ? v : mx;
       }
-      const double shift = nan ? std::numeric_limits<double>::quiet_NaN() : std::isinf(mx) ? 0.0 : double(mx);
+      const double shift = nan ? std::numeric_limits<double>::quiet_NaN() : double(mx);
       double sum = 0;
       for (int64_t j = 0; j < size; j++) sum += std::exp(double(xs[j * inner]) - shift);
       if (log) {

@@ -128,8 +128,9 @@ struct Div { static float f(float a, float b) { return a / b; } };
 // NaN in either operand gives NaN (torch.maximum), which a bare comparison would not.
 struct Max { static float f(float a, float b) { float r = a > b ? a : b; r = a != a ? a : r; return b != b ? b : r; } };
 struct Min { static float f(float a, float b) { float r = a < b ? a : b; r = a != a ? a : r; return b != b ? b : r; } };
-// relu's gradient: a is the input, b the output's gradient.
-struct ReluBackward { static float f(float a, float b) { return a > 0.0f ? b : 0.0f; } };
+// relu's gradient: a is relu's output, b the output's gradient; zero where a <= 0, so a NaN passes its gradient on
+// (PyTorch's threshold_backward).
+struct ReluBackward { static float f(float a, float b) { return a <= 0.0f ? 0.0f : b; } };
 
 // One loop per (operand is a scalar?) pair, so each is a plain vectorizable loop with the scalar hoisted.
 template <class Op>
@@ -745,7 +746,7 @@ static void bias_relu_rows(float* out, const float* bias, long rows, long n, boo
 // ---- softmax ------------------------------------------------------------------------------------------------
 
 // Softmax or log-softmax of `rows` contiguous lines of `size` (Backend.softmax with inner = 1): each line's maximum
-// (NaN if any element is; a shift of 0 when it is infinite, as the reference does), exp_f of the shifted values,
+// (NaN if any element is; an infinite one makes the line NaN, as in the reference), exp_f of the shifted values,
 // their sum in float64, then a divide or the log subtracted in float64. The exps run over a block of lines at once,
 // so that short lines (a classifier's 10 classes) still fill whole vectors: [128, 10] took ~12 us with a float64
 // std::exp per element, against ~3 us.
@@ -766,7 +767,7 @@ static void softmax_rows(const float* x, long rows, long size, float* out, bool 
         nan |= v != v;
         mx = v > mx ? v : mx;
       }
-      shift[r] = nan ? std::numeric_limits<float>::quiet_NaN() : std::isinf(mx) ? 0.0f : mx;
+      shift[r] = nan ? std::numeric_limits<float>::quiet_NaN() : mx;
       float* orow = ob + r * size;
       for (long j = 0; j < size; j++) orow[j] = xr[j] - shift[r];
     }

@@ -376,3 +376,13 @@ describe("oneHot's default class count", () => {
     assert.deepEqual(out.narrow(0, 199_998, 2).toArray(), [[0, 0, 0, 1, 0], [0, 0, 0, 0, 1]]);
   });
 });
+
+describe("pow at the points where JavaScript's Math.pow differs from C's (and PyTorch's)", () => {
+  test("1 to any power, NaN and the infinities included, and -1 to an infinite power are 1", () => {
+    // torch 1.13: torch.pow(tensor([1., 1., 1., -1., -1., 2.]), tensor([nan, inf, -inf, inf, -inf, nan]))
+    //   = [1., 1., 1., 1., 1., nan]
+    const out = ax.pow(ax.tensor([1, 1, 1, -1, -1, 2]), ax.tensor([NaN, Infinity, -Infinity, Infinity, -Infinity, NaN]));
+    assert.deepEqual(Array.from(out.toTypedArray()), [1, 1, 1, 1, 1, NaN]);
+    assert.equal(ax.pow(ax.tensor([1]), NaN).item(), 1);
+  });
+});

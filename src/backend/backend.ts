@@ -146,7 +146,7 @@ export interface Backend {
   /** Contiguous x seen as [outer, size, inner]; reduces the middle axis into out [outer, inner]. */
   reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void;
   /** Contiguous x seen as [outer, size, inner]: softmax (or, with `log`, log-softmax) along the middle axis, shifted
-   *  by each line's maximum (by 0 where that maximum is infinite); NaN anywhere in a line makes the line NaN. */
+   *  by each line's maximum; NaN anywhere in a line, or an infinite maximum, makes the line NaN (as in PyTorch). */
   softmax(x: TypedArray, outer: number, size: number, inner: number, out: TypedArray, log: boolean): void;
   /** As reduce, writing the index of the first extreme value into an Int32Array. */
   argReduce(op: ArgReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: Int32Array): void;

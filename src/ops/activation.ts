@@ -20,11 +20,12 @@ export function sigmoid(x: Tensor): Tensor {
   return record("sigmoid", out, [x], (g) => [g.mul(out).mul(out.neg().add(1))]);
 }
 
-// NOTE: the gradient mask is x > 0, so relu'(0) = 0 as in PyTorch; rewriting relu as maximum(x, 0) would
-// split the gradient at 0 and silently change training.
+// NOTE: the gradient is zero where x <= 0, so relu'(0) = 0 as in PyTorch (and a NaN passes its gradient on);
+// rewriting relu as maximum(x, 0) would split the gradient at 0 and silently change training.
 export function relu(x: Tensor): Tensor {
+  if (x.dtype === "int32") return x.clamp(0); // integers stay integers, as torch.relu keeps them
   const out = floatUnary("relu", x);
-  // The mask comes from the output (out > 0 exactly where x > 0, NaN included), as in PyTorch, so the input can be
+  // The mask comes from the output (out <= 0 exactly where x <= 0; NaN stays NaN), as in PyTorch, so the input can be
   // freed before the backward pass; the gradient overwrites the incoming one when that is the rule's to take.
   return record("relu", out, [x], (g, owned) => [exclusive(reluBackward(out, g, owned))]);
 }

@@ -121,6 +121,9 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = lift("pow", a, b);
+  if (x.dtype === "int32" && y.lt(0).any().item()) {
+    throw new RangeError("pow: integers cannot be raised to negative integer powers (as in PyTorch); use a float tensor");
+  }
   const out = binaryKernel("pow", x, y, x.dtype, "pow");
   return record("pow", out, [x, y], (g) => [
     // d/dx x^y = y x^(y-1), defined as 0 where y == 0 (as PyTorch does): 0 * 0^-1 would be NaN at x == 0.
@@ -194,8 +197,8 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 /** x with `value` wherever mask (bool, broadcast to x's shape) is true (torch.masked_fill); keeps x's dtype. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number | boolean): Tensor {
   if (!(mask instanceof Tensor) || mask.dtype !== "bool") throw new TypeError(`maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
-  const shape = broadcastShapes("maskedFill", mask.shape, x.shape);
-  if (!sameShape(shape, x.shape)) throw new ShapeError(`maskedFill: mask of shape ${fmt(mask.shape)} does not broadcast to the input's shape ${fmt(x.shape)}`);
+  broadcastShapes("maskedFill", mask.shape, x.shape); // the result has the broadcast shape, as in PyTorch
+  if (x.dtype === "int32" && !Number.isFinite(Number(value))) throw new TypeError(`maskedFill: ${value} cannot be stored in an int32 tensor`);
   return where(mask, filled([], x.dtype, Number(value)), x);
 }
 
@@ -224,6 +227,7 @@ function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tens
  */
 export function isclose(a: Tensor, b: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor {
   const { rtol = 1e-5, atol = 1e-8, equalNan = false } = opts;
+  if (a.dtype === "bool" && b.dtype === "bool") return a.eq(b);
   const near = a.sub(b).abs().le(b.abs().mul(rtol).add(atol));
   const close = logicalOr(a.eq(b), logicalAnd(near, logicalAnd(isfinite(a), isfinite(b))));
   return equalNan ? logicalOr(close, logicalAnd(a.isnan(), b.isnan())) : close;

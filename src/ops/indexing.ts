@@ -23,6 +23,7 @@ const dimRange = (x: Tensor, d: number, size: number): string => `dimension ${d}
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim("indexSelect", dim, x.ndim);
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${fmt(index.shape)}`);
+  if (x.ndim === 0 && index.numel() !== 1) throw new ShapeError(`indexSelect: a 0-d input takes an index of one element, got shape ${fmt(index.shape)}`);
   const size = x.ndim === 0 ? 1 : x.shape[d];
   const idx = checkIndex("indexSelect", index, size, dimRange(x, d, size));
   const outer = numel(sliceDims(x.shape, 0, d)), inner = numel(sliceDims(x.shape, d + 1));

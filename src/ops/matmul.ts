@@ -13,7 +13,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be tensors");
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both operands need at least 1 dimension, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   const dt = promoteTypes(a.dtype, b.dtype);
-  if (!isFloat(dt)) throw new TypeError(`matmul: expected floating-point operands, got ${a.dtype} and ${b.dtype}`);
+  if (dt === "int32") {
+    // Integer products, as PyTorch computes them on the CPU: exact in float64 while every sum stays below 2^53,
+    // then wrapped to int32 as int32 arithmetic would.
+    return matmul(a.double(), b.double()).to("int32");
+  }
+  if (!isFloat(dt)) throw new TypeError(`matmul: expected numeric operands, got ${a.dtype} and ${b.dtype}`);
   let x = a.to(dt), y = b.to(dt);
   const vecA = x.ndim === 1, vecB = y.ndim === 1;
   if (vecA) x = x.unsqueeze(0);

@@ -209,6 +209,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Views of consecutive pieces along dim: equal pieces of splitSize (the last may be smaller), or the given sizes. */
 export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  if (x.ndim === 0) throw new ShapeError("split: a 0-d tensor has no dimension to split");
   const d = normalizeDim("split", dim, x.ndim);
   const n = x.shape[d];
   let sizes: number[];
@@ -234,8 +235,11 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
-  const n = x.shape[normalizeDim("chunk", dim, x.ndim)];
-  return split(x, Math.max(Math.ceil(n / chunks), 1), dim);
+  if (x.ndim === 0) throw new ShapeError("chunk: a 0-d tensor has no dimension to chunk");
+  const d = normalizeDim("chunk", dim, x.ndim), n = x.shape[d];
+  // An empty dim gives `chunks` empty pieces, as in PyTorch.
+  if (n === 0) return Array.from({ length: chunks }, () => narrow(x, d, 0, 0));
+  return split(x, Math.ceil(n / chunks), dim);
 }
 
 export type PadMode = "constant" | "reflect" | "replicate" | "circular";

@@ -183,6 +183,8 @@ export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   const dims = reductionDims("logsumexp", dim, x.ndim);
   const xf = isFloat(x.dtype) ? x : x.float();
+  // Over an empty dim the sum is 0 and its log -inf, as in PyTorch (the max below would have nothing to take).
+  if (dims.some((d) => x.shape[d] === 0)) return xf.exp().sum(dims, keepdim).log();
   const m = noGrad(() => {
     const mx = max(xf, dims, true);
     return where(mx.isinf(), 0, mx);
@@ -256,7 +258,9 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = fal
   if (p === -Infinity) return amin(a, dims, keepdim);
   if (p === 0) return record("norm", sum(x.ne(0), dims, keepdim).to(x.dtype), [x], () => [x.zerosLike()]);
   if (p === 1) return sum(a, dims, keepdim);
-  const s = p === 2 ? sum(x.square(), dims, keepdim) : sum(a.pow(p), dims, keepdim);
+  // For 0 < p < 1, |x|^p has an infinite slope at 0: keep zeros out of the power, so their gradient is 0 (PyTorch's).
+  const powered = p === 2 ? x.square() : p > 0 && p < 1 ? where(a.eq(0), 0, where(a.eq(0), 1, a).pow(p)) : a.pow(p);
+  const s = sum(powered, dims, keepdim);
   const zero = s.eq(0);
   const safe = where(zero, 1, s);
   return where(zero, 0, p === 2 ? safe.sqrt() : safe.pow(1 / p));

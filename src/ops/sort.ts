@@ -12,6 +12,7 @@ function sortedAlong(op: string, x: Tensor, dim: number, k: number | null, desce
   const scalar = x.ndim === 0;
   const size = scalar ? 1 : x.shape[d];
   const keep = k ?? size;
+  if (scalar && keep !== 1) throw new RangeError(`${op}: k = ${keep} on a 0-d tensor: the only k there is 1`);
   if (!Number.isInteger(keep) || keep < 0 || keep > size) {
     throw new RangeError(`${op}: k = ${keep} is out of range for dimension ${d} of size ${size} (input shape ${fmt(x.shape)})`);
   }

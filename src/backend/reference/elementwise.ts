@@ -37,7 +37,7 @@ const UNARY: Record<UnaryOp, F1> = {
   clamp: (x, lo, hi) => (x !== x ? x : Math.min(Math.max(x, Number.isNaN(lo) ? -Infinity : lo), Number.isNaN(hi) ? Infinity : hi)),
   isnan: (x) => (x !== x ? 1 : 0),
   isinf: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
-  not: (x) => (x ? 0 : 1),
+  not: (x) => (x === 0 ? 1 : 0), // NaN is true, as in PyTorch (JavaScript's truthiness would make it false)
 };
 
 export function unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0 = 0, p1 = 0): void {
@@ -57,12 +57,19 @@ export function unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0 = 0, p1 = 
 
 type F2 = (a: number, b: number) => number;
 
+/** C's pow (and PyTorch's), where JavaScript's differs: 1 to any power, NaN included, and -1 to an infinite power
+ *  are 1 (Math.pow gives NaN). */
+function pow(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+  return Math.pow(a, b);
+}
+
 const BINARY: Record<BinaryOp, F2> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: Math.pow,
+  pow,
   maximum: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)),
   minimum: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)),
   atan2: Math.atan2,
@@ -72,9 +79,10 @@ const BINARY: Record<BinaryOp, F2> = {
   le: (a, b) => (a <= b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
-  and: (a, b) => (a && b ? 1 : 0),
-  or: (a, b) => (a || b ? 1 : 0),
-  reluBackward: (a, b) => (a > 0 ? b : 0),
+  and: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  or: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+  // PyTorch's threshold_backward: zero where the output is <= 0, so a NaN passes its gradient on.
+  reluBackward: (a, b) => (a <= 0 ? 0 : b),
 };
 
 export function binary(op: BinaryOp, a: View, b: View, shape: readonly number[], out: TypedArray): void {

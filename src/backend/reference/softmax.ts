@@ -1,6 +1,6 @@
 // softmax and log-softmax along one axis, in float64, rounded once into the output. The shift by the line's
-// maximum keeps exp from overflowing; an infinite maximum shifts by 0 (a line of -inf stays NaN, as in PyTorch,
-// instead of -inf - -inf giving NaN for a reason nobody can see).
+// maximum keeps exp from overflowing. An infinite maximum makes the line NaN, as in PyTorch: +inf - +inf is NaN,
+// and so is -inf - -inf in a line of -inf.
 
 import type { TypedArray } from "../../tensor/dtype.js";
 
@@ -14,7 +14,7 @@ export function softmax(x: TypedArray, outer: number, size: number, inner: numbe
         if (v !== v || mx !== mx) mx = NaN;
         else if (v > mx) mx = v;
       }
-      const shift = mx === Infinity || mx === -Infinity ? 0 : mx;
+      const shift = mx;
       let sum = 0;
       for (let j = 0, at = base; j < size; j++, at += inner) sum += Math.exp(x[at] - shift);
       if (log) {
