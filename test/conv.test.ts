@@ -262,6 +262,19 @@ describe("errors name the op and the shapes", () => {
 describe("layers", () => {
   const shapes = (m: nn.Module): [string, number[]][] => Object.entries(m.stateDict()).map(([k, v]) => [k, [...v.shape]]);
 
+  test("a BatchNorm state dict without num_batches_tracked loads with a count of 0, as in PyTorch", () => {
+    // torch 1.13: BatchNorm1d(2).load_state_dict({weight, bias, running_mean, running_var}) -> all keys matched
+    const model = new nn.Sequential(new nn.Linear(2, 2), new nn.BatchNorm1d(2));
+    (model.at(1) as nn.BatchNorm1d).numBatchesTracked!.fill_(7);
+    const saved = model.stateDict();
+    delete saved["1.num_batches_tracked"];
+    saved["1.running_mean"] = ax.tensor([0.5, -0.5]);
+    assert.deepEqual(model.loadStateDict(saved), { missingKeys: [], unexpectedKeys: [] });
+    const bn = model.at(1) as nn.BatchNorm1d;
+    assert.deepEqual([bn.numBatchesTracked!.item(), bn.runningMean!.toArray()], [0, [0.5, -0.5]]);
+    assert.throws(() => model.loadStateDict({ "0.weight": ax.zeros([2, 2]) }), /Missing key\(s\) in state dict: "0.bias", "1.weight"/);
+  });
+
   test("state-dict keys and shapes are PyTorch's", () => {
     const sd = fx.stateDicts;
     assert.deepEqual(shapes(new nn.Conv1d(4, 6, 3)), sd["Conv1d(4, 6, 3)"]);

@@ -341,6 +341,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       if (!(v instanceof Tensor)) throw new TypeError(`loadStateDict: the value for "${k}" is ${describe(v)}, not a Tensor`);
       given.set(k, v);
     }
+    for (const [path, m] of this.namedModules()) m.completeStateDict(given, path === "" ? "" : `${path}.`);
     const own = this.stateDict({ keepVars: true });
     const missingKeys = Object.keys(own).filter((k) => !given.has(k));
     const unexpectedKeys = [...given.keys()].filter((k) => !(k in own));
@@ -363,6 +364,16 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       }
     });
     return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Called by loadStateDict() on every module before the keys are matched, with the entries being loaded and this
+   * module's key prefix: a module whose saved form has changed adds what older dicts lack (PyTorch's
+   * _load_from_state_dict). Nothing by default.
+   */
+  protected completeStateDict(entries: Map<string, Tensor>, prefix: string): void {
+    void entries;
+    void prefix;
   }
 
   // ---- printing ------------------------------------------------------------------------------------------------

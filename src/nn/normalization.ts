@@ -62,6 +62,13 @@ abstract class BatchNormBase extends Module {
   get numBatchesTracked(): Tensor | null { return this.num_batches_tracked; }
   set numBatchesTracked(t: Tensor | null) { this.num_batches_tracked = t; }
 
+  /** A dict saved before num_batches_tracked existed (or converted by hand) has running statistics without the
+   *  count: it loads with a count of 0, as PyTorch fills it in for dicts without version metadata. */
+  protected override completeStateDict(entries: Map<string, Tensor>, prefix: string): void {
+    const key = `${prefix}num_batches_tracked`;
+    if (this.trackRunningStats && !entries.has(key) && entries.has(`${prefix}running_mean`)) entries.set(key, zeros([], { dtype: "int32" }));
+  }
+
   /** Running statistics back to mean 0, variance 1, no batches seen. */
   resetRunningStats(): void {
     noGrad(() => {
