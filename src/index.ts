@@ -12,7 +12,7 @@ export {
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, where,
   neg, exp, expm1, log, log1p, sqrt, rsqrt, abs, sign, sin, cos, reciprocal, square, erf, floor, ceil, round, clamp,
-  isnan, isinf, isfinite, maskedFill, tril, triu, isclose, allclose, equal,
+  isnan, isinf, isfinite, maskedFill, tril, triu, isclose, allclose, equal, type IscloseOptions,
 } from "./ops/elementwise.js";
 export {
   tanh, sigmoid, relu, leakyRelu, elu, selu, gelu, silu, softplus, mish, hardtanh, relu6, hardsigmoid, hardswish,
@@ -22,7 +22,7 @@ export {
   sum, mean, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, prod, cumsum, all, any, norm, type VarOptions,
   type ValuesIndices,
 } from "./ops/reduce.js";
-export { sort, argsort, topk } from "./ops/sort.js";
+export { sort, argsort, topk, type SortOptions } from "./ops/sort.js";
 export { matmul, mm, bmm, outer } from "./ops/matmul.js";
 export {
   reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, narrow, select, cat, concat, stack,

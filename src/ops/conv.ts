@@ -14,6 +14,7 @@ import { allocateUninitialized, isFloat, promoteTypes, type DType, type TypedArr
 import { sliceDims, ShapeError, fmt } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled } from "../tensor/tensor.js";
 import { reluBackward } from "./elementwise.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export type Size2 = number | readonly [number, number];
 export type Size1 = number | readonly [number];
@@ -44,6 +45,10 @@ export interface ConvTranspose2dOptions {
   groups?: number;
   dilation?: Size2;
 }
+
+const CONV2D_OPTION_KEYS = optionKeys<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true });
+const CONV1D_OPTION_KEYS = optionKeys<Conv1dOptions>({ stride: true, padding: true, dilation: true, groups: true });
+const CONV_TRANSPOSE2D_OPTION_KEYS = optionKeys<ConvTranspose2dOptions>({ stride: true, padding: true, outputPadding: true, groups: true, dilation: true });
 
 // ---- scratch storage ---------------------------------------------------------------------------------------------
 
@@ -160,6 +165,7 @@ export function conv2dRelu(input: Tensor, weight: Tensor, bias: Tensor | null = 
 
 function conv2dWith(input: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions, relu: boolean): Tensor {
   const op = "conv2d";
+  checkOptionKeys(op, opts, CONV2D_OPTION_KEYS);
   floatPair(op, input, weight);
   const [x, unbatch] = batched(op, input, 2, "[N, C, H, W]");
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be 4-D [outChannels, inChannels/groups, kH, kW], got shape ${fmt(weight.shape)}`);
@@ -171,6 +177,7 @@ function conv2dWith(input: Tensor, weight: Tensor, bias: Tensor | null, opts: Co
 /** 1-D convolution of input [N, C, L] (or [C, L]) with weight [O, C/groups, k]: output [N, O, oL]. */
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
   const op = "conv1d";
+  checkOptionKeys(op, opts, CONV1D_OPTION_KEYS);
   floatPair(op, input, weight);
   const [x, unbatch] = batched(op, input, 1, "[N, C, L]");
   if (weight.ndim !== 3) throw new ShapeError(`${op}: weight must be 3-D [outChannels, inChannels/groups, k], got shape ${fmt(weight.shape)}`);
@@ -235,6 +242,7 @@ function convCore(op: string, x0: Tensor, w0: Tensor, bias: Tensor | null, a: Co
  */
 export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
   const op = "convTranspose2d";
+  checkOptionKeys(op, opts, CONV_TRANSPOSE2D_OPTION_KEYS);
   const dt = floatPair(op, input, weight);
   const [x0, unbatch] = batched(op, input, 2, "[N, C, H, W]");
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be 4-D [inChannels, outChannels/groups, kH, kW], got shape ${fmt(weight.shape)}`);
@@ -299,6 +307,9 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
+export const MAX_POOL2D_OPTION_KEYS = optionKeys<MaxPool2dOptions>({ stride: true, padding: true, dilation: true, ceilMode: true });
+export const AVG_POOL2D_OPTION_KEYS = optionKeys<AvgPool2dOptions>({ stride: true, padding: true, ceilMode: true, countIncludePad: true, divisorOverride: true });
+
 /** PyTorch's pooling_output_shape: floor (or ceil) division, and a ceil-mode window must start inside the input
  *  or its left padding. */
 function poolOutSize(size: number, k: number, pad: number, stride: number, dilation: number, ceilMode: boolean): number {
@@ -337,6 +348,7 @@ function floatInput(op: string, x: Tensor): void {
  *  maximum of each window (PyTorch's indices), summed where windows overlap. */
 export function maxPool2d(input: Tensor, kernelSize: Size2, opts: MaxPool2dOptions = {}): Tensor {
   const op = "maxPool2d";
+  checkOptionKeys(op, opts, MAX_POOL2D_OPTION_KEYS);
   floatInput(op, input);
   const [x, unbatch] = batched(op, input, 2, "[N, C, H, W]");
   const g = poolGeometry(op, x, input, kernelSize, opts);
@@ -356,6 +368,7 @@ export function maxPool2d(input: Tensor, kernelSize: Size2, opts: MaxPool2dOptio
 /** Mean over each window of input [N, C, H, W] (or [C, H, W]). */
 export function avgPool2d(input: Tensor, kernelSize: Size2, opts: AvgPool2dOptions = {}): Tensor {
   const op = "avgPool2d";
+  checkOptionKeys(op, opts, AVG_POOL2D_OPTION_KEYS);
   floatInput(op, input);
   const [x, unbatch] = batched(op, input, 2, "[N, C, H, W]");
   const { countIncludePad = true, divisorOverride = null } = opts;

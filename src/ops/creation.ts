@@ -4,6 +4,7 @@ import { allocate, checkDType, dtypeOfArray, isFloat, type DType, type TypedArra
 import { ShapeError, checkShape, numel } from "../tensor/shape.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { Tensor, empty, filled, type Nested } from "../tensor/tensor.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface TensorOptions {
   dtype?: DType;
@@ -13,6 +14,9 @@ export interface TensorOptions {
 export interface RandomOptions extends TensorOptions {
   generator?: Generator;
 }
+
+const TENSOR_OPTION_KEYS = optionKeys<TensorOptions>({ dtype: true, requiresGrad: true });
+const RANDOM_OPTION_KEYS = optionKeys<RandomOptions>({ dtype: true, requiresGrad: true, generator: true });
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
   if (opts.requiresGrad) t.requiresGrad = true;
@@ -29,6 +33,7 @@ function shapeArg(op: string, shape: number | readonly number[]): number[] {
  * (Float32Array -> float32, Float64Array -> float64, Int32Array -> int32, Uint8Array -> bool). The data is copied.
  */
 export function tensor(data: Nested | TypedArray, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("tensor", opts, TENSOR_OPTION_KEYS);
   if (ArrayBuffer.isView(data)) {
     const src = data as TypedArray;
     const dtype = opts.dtype ? checkDType("tensor", opts.dtype) : dtypeOfArray(src);
@@ -67,27 +72,43 @@ export function tensor(data: Nested | TypedArray, opts: TensorOptions = {}): Ten
 }
 
 export function zeros(shape: number | readonly number[], opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("zeros", opts, TENSOR_OPTION_KEYS);
   return finish(filled(shapeArg("zeros", shape), checkDType("zeros", opts.dtype ?? "float32"), 0), opts);
 }
 
 export function ones(shape: number | readonly number[], opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("ones", opts, TENSOR_OPTION_KEYS);
   return finish(filled(shapeArg("ones", shape), checkDType("ones", opts.dtype ?? "float32"), 1), opts);
 }
 
 export function full(shape: number | readonly number[], value: number | boolean, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("full", opts, TENSOR_OPTION_KEYS);
   const dtype = opts.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
   return finish(filled(shapeArg("full", shape), checkDType("full", dtype), Number(value)), opts);
 }
 
-export const zerosLike = (x: Tensor, opts: TensorOptions = {}): Tensor => zeros(x.shape, { dtype: x.dtype, ...opts });
-export const onesLike = (x: Tensor, opts: TensorOptions = {}): Tensor => ones(x.shape, { dtype: x.dtype, ...opts });
-export const fullLike = (x: Tensor, value: number, opts: TensorOptions = {}): Tensor => full(x.shape, value, { dtype: x.dtype, ...opts });
+// Checked here too, so that an error names the function the user called rather than the one it forwards to.
+export function zerosLike(x: Tensor, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("zerosLike", opts, TENSOR_OPTION_KEYS);
+  return zeros(x.shape, { dtype: x.dtype, ...opts });
+}
+
+export function onesLike(x: Tensor, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("onesLike", opts, TENSOR_OPTION_KEYS);
+  return ones(x.shape, { dtype: x.dtype, ...opts });
+}
+
+export function fullLike(x: Tensor, value: number, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("fullLike", opts, TENSOR_OPTION_KEYS);
+  return full(x.shape, value, { dtype: x.dtype, ...opts });
+}
 
 /**
  * Values start, start+step, ... below end. arange(5) is [0..4]. Integer arguments give int32 (indices, like
  * PyTorch's int64 arange); any fractional argument gives float32.
  */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("arange", opts, TENSOR_OPTION_KEYS);
   if (end === undefined) [start, end] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero finite number, got ${step}`);
   if ((end - start) / step < 0) throw new RangeError(`arange: the range [${start}, ${end}) with step ${step} runs the wrong way`);
@@ -99,6 +120,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 }
 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("linspace", opts, TENSOR_OPTION_KEYS);
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const out = empty([steps], checkDType("linspace", opts.dtype ?? "float32"));
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -110,12 +132,14 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
 }
 
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys("eye", opts, TENSOR_OPTION_KEYS);
   const out = filled(checkShape("eye", [n, m]), checkDType("eye", opts.dtype ?? "float32"), 0);
   for (let i = 0; i < Math.min(n, m); i++) out.data[i * m + i] = 1;
   return finish(out, opts);
 }
 
 function randomFill(op: string, shape: number | readonly number[], opts: RandomOptions, draw: (g: Generator) => number): Tensor {
+  checkOptionKeys(op, opts, RANDOM_OPTION_KEYS);
   const dtype = checkDType(op, opts.dtype ?? "float32");
   if (!isFloat(dtype)) throw new TypeError(`${op}: dtype must be floating point, got ${dtype}`);
   const s = shapeArg(op, shape);
@@ -137,6 +161,7 @@ export function randn(shape: number | readonly number[], opts: RandomOptions = {
 
 /** Uniform integers in [low, high), int32. */
 export function randint(low: number, high: number, shape: number | readonly number[], opts: RandomOptions = {}): Tensor {
+  checkOptionKeys("randint", opts, RANDOM_OPTION_KEYS);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: need integers low < high, got ${low} and ${high}`);
   const s = shapeArg("randint", shape);
   const g = opts.generator ?? defaultGenerator;
@@ -147,6 +172,7 @@ export function randint(low: number, high: number, shape: number | readonly numb
 
 /** A random permutation of 0..n-1 (Fisher-Yates), int32. */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  checkOptionKeys("randperm", opts, RANDOM_OPTION_KEYS);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
   const g = opts.generator ?? defaultGenerator;
   const out = allocate("int32", n) as Int32Array;

@@ -7,6 +7,7 @@ import { dtypeWithScalar, isFloat, resultType, type DType } from "../tensor/dtyp
 import { ShapeError, broadcastShapes, broadcastStrides, fmt, sameShape } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled, viewOf, type TensorLike } from "../tensor/tensor.js";
 import { sumToShape } from "./reduce.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 // ---- dtype handling ----------------------------------------------------------------------------------------------
 
@@ -221,11 +222,20 @@ function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tens
   return where(new Tensor(keep, [rows, cols]), x, filled([], x.dtype, 0));
 }
 
+export interface IscloseOptions {
+  rtol?: number;
+  atol?: number;
+  equalNan?: boolean;
+}
+
+const ISCLOSE_OPTION_KEYS = optionKeys<IscloseOptions>({ rtol: true, atol: true, equalNan: true });
+
 /**
  * Whether each pair is close (torch.isclose): |a - b| <= atol + rtol * |b|, or equal (so equal infinities are
  * close); NaNs are close to each other only with equalNan.
  */
-export function isclose(a: Tensor, b: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor {
+export function isclose(a: Tensor, b: Tensor, opts: IscloseOptions = {}): Tensor {
+  checkOptionKeys("isclose", opts, ISCLOSE_OPTION_KEYS);
   const { rtol = 1e-5, atol = 1e-8, equalNan = false } = opts;
   if (a.dtype === "bool" && b.dtype === "bool") return a.eq(b);
   const near = a.sub(b).abs().le(b.abs().mul(rtol).add(atol));
@@ -234,7 +244,8 @@ export function isclose(a: Tensor, b: Tensor, opts: { rtol?: number; atol?: numb
 }
 
 /** Whether every pair is close (torch.allclose; see isclose): a boolean, not a tensor. */
-export function allclose(a: Tensor, b: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+export function allclose(a: Tensor, b: Tensor, opts: IscloseOptions = {}): boolean {
+  checkOptionKeys("allclose", opts, ISCLOSE_OPTION_KEYS);
   return isclose(a, b, opts).logicalNot().sum().item() === 0;
 }
 

@@ -6,6 +6,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { isFloat } from "../tensor/dtype.js";
 import { sliceDims, ShapeError, fmt, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface BatchNormOptions {
   /** Per-channel scale gamma [C]. */
@@ -18,6 +19,8 @@ export interface BatchNormOptions {
   momentum?: number;
   eps?: number;
 }
+
+const BATCH_NORM_OPTION_KEYS = optionKeys<BatchNormOptions>({ weight: true, bias: true, training: true, momentum: true, eps: true });
 
 function checkPerChannel(op: string, name: string, t: Tensor | null | undefined, c: number, x: Tensor): Tensor | null {
   if (t === null || t === undefined) return null;
@@ -33,6 +36,7 @@ function checkPerChannel(op: string, name: string, t: Tensor | null | undefined,
  */
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
   const op = "batchNorm";
+  checkOptionKeys(op, opts, BATCH_NORM_OPTION_KEYS);
   const { training = false, momentum = 0.1, eps = 1e-5 } = opts;
   if (!(input instanceof Tensor)) throw new TypeError(`${op}: input must be a tensor`);
   if (!isFloat(input.dtype)) throw new TypeError(`${op}: input must be floating point, got ${input.dtype}`);
@@ -74,9 +78,12 @@ export interface LayerNormOptions {
   eps?: number;
 }
 
+const LAYER_NORM_OPTION_KEYS = optionKeys<LayerNormOptions>({ weight: true, bias: true, eps: true });
+
 /** Normalises over the trailing dims `normalizedShape` of each sample: (x - mean) / sqrt(var + eps) * weight + bias. */
 export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
   const op = "layerNorm";
+  checkOptionKeys(op, opts, LAYER_NORM_OPTION_KEYS);
   const { eps = 1e-5 } = opts;
   if (!(input instanceof Tensor)) throw new TypeError(`${op}: input must be a tensor`);
   if (!isFloat(input.dtype)) throw new TypeError(`${op}: input must be floating point, got ${input.dtype}`);

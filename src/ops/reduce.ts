@@ -10,6 +10,7 @@ import { sliceDims, fmt, normalizeDim, normalizeDims, numel } from "../tensor/sh
 import { Tensor, contiguousData, empty } from "../tensor/tensor.js";
 import { maximum, minimum, where } from "./elementwise.js";
 import { gather } from "./indexing.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 type Dims = number | readonly number[] | undefined;
 
@@ -159,7 +160,10 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
+const VAR_OPTION_KEYS = optionKeys<VarOptions>({ correction: true, unbiased: true, keepdim: true });
+
 export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+  checkOptionKeys("var", opts, VAR_OPTION_KEYS);
   const { keepdim = false } = opts;
   if (opts.unbiased !== undefined && opts.correction !== undefined) {
     throw new TypeError("var: give either unbiased or correction, not both");
@@ -174,6 +178,7 @@ export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
 /** The square root of variance(). Where the variance is 0 the gradient is 0, as in PyTorch (sqrt's own would be
  *  infinite, and times the variance's zero gradient, NaN). */
 export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+  checkOptionKeys("std", opts, VAR_OPTION_KEYS);
   const v = variance(x, dim, opts);
   const zero = v.eq(0);
   return where(zero, 0, where(zero, 1, v).sqrt());

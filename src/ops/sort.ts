@@ -6,6 +6,7 @@ import { record } from "../autograd/graph.js";
 import { fmt, normalizeDim, numel, sliceDims } from "../tensor/shape.js";
 import { Tensor, contiguousData, empty, filled } from "../tensor/tensor.js";
 import { valuesIndices, type ValuesIndices } from "./reduce.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 function sortedAlong(op: string, x: Tensor, dim: number, k: number | null, descending: boolean): ValuesIndices {
   const d = normalizeDim(op, dim, x.ndim);
@@ -24,14 +25,22 @@ function sortedAlong(op: string, x: Tensor, dim: number, k: number | null, desce
   return valuesIndices(values, indices);
 }
 
+export interface SortOptions {
+  stable?: boolean;
+}
+
+const SORT_OPTION_KEYS = optionKeys<SortOptions>({ stable: true });
+
 /** Sorts along dim (default the last), ascending unless `descending`; NaN counts as the largest value. Equal
  *  values keep their order, so `stable` (accepted for PyTorch's signature) is always honoured. */
-export function sort(x: Tensor, dim = -1, descending = false, _opts: { stable?: boolean } = {}): ValuesIndices {
+export function sort(x: Tensor, dim = -1, descending = false, opts: SortOptions = {}): ValuesIndices {
+  checkOptionKeys("sort", opts, SORT_OPTION_KEYS);
   return sortedAlong("sort", x, dim, null, descending);
 }
 
 /** The indices that sort x along dim (sort(...).indices). */
-export function argsort(x: Tensor, dim = -1, descending = false, _opts: { stable?: boolean } = {}): Tensor {
+export function argsort(x: Tensor, dim = -1, descending = false, opts: SortOptions = {}): Tensor {
+  checkOptionKeys("argsort", opts, SORT_OPTION_KEYS);
   return sortedAlong("argsort", x, dim, null, descending).indices;
 }
 

@@ -158,8 +158,8 @@ export class Tensor {
   maskedFill(mask: Tensor, value: number | boolean): Tensor { return E.maskedFill(this, mask, value); }
   tril(diagonal = 0): Tensor { return E.tril(this, diagonal); }
   triu(diagonal = 0): Tensor { return E.triu(this, diagonal); }
-  isclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor { return E.isclose(this, other, opts); }
-  allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean { return E.allclose(this, other, opts); }
+  isclose(other: Tensor, opts: E.IscloseOptions = {}): Tensor { return E.isclose(this, other, opts); }
+  allclose(other: Tensor, opts: E.IscloseOptions = {}): boolean { return E.allclose(this, other, opts); }
   equal(other: Tensor): boolean { return E.equal(this, other); }
 
   // ---- activations -------------------------------------------------------------------------------------------

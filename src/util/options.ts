@@ -31,3 +31,12 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+/**
+ * The option names of an options type T, written as `optionKeys<TOptions>({ a: true, b: true })`: the type checker
+ * rejects a name T lacks and, because every key of the record is required, one that T has but the list leaves out,
+ * so a list beside its interface cannot drift from it. Returns the names in the order written.
+ */
+export function optionKeys<T extends object>(names: Record<keyof T & string, true>): readonly string[] {
+  return Object.freeze(Object.keys(names));
+}
