@@ -10,6 +10,7 @@ import { pad } from "../ops/movement.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface ConvOptions<P> {
   stride?: P;
@@ -34,6 +35,13 @@ export interface ConvTranspose2dModuleOptions {
   dilation?: number | readonly [number, number];
   dtype?: DType;
 }
+
+const CONV_OPTION_KEYS = optionKeys<ConvOptions<unknown>>({
+  stride: true, padding: true, dilation: true, groups: true, bias: true, paddingMode: true, dtype: true,
+});
+const CONV_TRANSPOSE2D_OPTION_KEYS = optionKeys<ConvTranspose2dModuleOptions>({
+  stride: true, padding: true, outputPadding: true, groups: true, bias: true, dilation: true, dtype: true,
+});
 
 type Pad = number[] | "same" | "valid";
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
@@ -96,6 +104,7 @@ abstract class ConvNd extends Module {
 
   protected constructor(layer: string, nd: number, inChannels: number, outChannels: number, kernelSize: number | readonly number[], opts: ConvOptions<number | readonly number[]>) {
     super();
+    checkOptionKeys(layer, opts, CONV_OPTION_KEYS);
     const { groups = 1, bias = true, dtype = "float32", paddingMode = "zeros" } = opts;
     checkChannels(layer, inChannels, outChannels, groups);
     if (!PADDING_MODES.includes(paddingMode)) throw new RangeError(`${layer}: paddingMode must be one of ${PADDING_MODES.map((m) => `"${m}"`).join(", ")}, got ${JSON.stringify(paddingMode)}`);
@@ -199,6 +208,7 @@ export class ConvTranspose2d extends Module<[Tensor, (readonly number[])?]> {
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts: ConvTranspose2dModuleOptions = {}) {
     super();
     const layer = "ConvTranspose2d";
+    checkOptionKeys(layer, opts, CONV_TRANSPOSE2D_OPTION_KEYS);
     const { groups = 1, bias = true, dtype = "float32" } = opts;
     checkChannels(layer, inChannels, outChannels, groups);
     this.inChannels = inChannels;

@@ -9,12 +9,22 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { embedding } from "./functional/linear.js";
 import { normal_ } from "./init.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface EmbeddingOptions {
   /** This row starts at zero and gets no gradient (a padding token). Negative counts from the end. */
   paddingIdx?: number | null;
   dtype?: DType;
 }
+
+export interface EmbeddingFromPretrainedOptions {
+  /** No gradient for the table (default true). */
+  freeze?: boolean;
+  paddingIdx?: number | null;
+}
+
+const EMBEDDING_OPTION_KEYS = optionKeys<EmbeddingOptions>({ paddingIdx: true, dtype: true });
+const FROM_PRETRAINED_OPTION_KEYS = optionKeys<EmbeddingFromPretrainedOptions>({ freeze: true, paddingIdx: true });
 
 /** Input: int32 ids of any shape; output: [...input.shape, embeddingDim]. The weight starts as N(0, 1). */
 export class Embedding extends Module {
@@ -26,6 +36,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
+    checkOptionKeys("Embedding", opts, EMBEDDING_OPTION_KEYS);
     const { paddingIdx = null, dtype = "float32" } = opts;
     for (const [name, v] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`Embedding: ${name} must be a non-negative integer, got ${v}`);
@@ -41,7 +52,8 @@ export class Embedding extends Module {
   }
 
   /** A table from existing vectors [n, dim]; frozen (no gradient) unless freeze is false. */
-  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+  static fromPretrained(embeddings: Tensor, opts: EmbeddingFromPretrainedOptions = {}): Embedding {
+    checkOptionKeys("Embedding.fromPretrained", opts, FROM_PRETRAINED_OPTION_KEYS);
     if (embeddings.ndim !== 2) throw new Error(`Embedding.fromPretrained: embeddings must be 2-D [n, dim], got shape ${fmt(embeddings.shape)}`);
     const e = new Embedding(embeddings.shape[0], embeddings.shape[1], { paddingIdx: opts.paddingIdx ?? null, dtype: embeddings.dtype });
     e.weight = new Parameter(embeddings.detach().clone(), !(opts.freeze ?? true));

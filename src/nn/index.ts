@@ -12,7 +12,7 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling.js";
 export {
   BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormModuleOptions, type LayerNormModuleOptions,
 } from "./normalization.js";
-export { Embedding, type EmbeddingOptions } from "./embedding.js";
+export { Embedding, type EmbeddingOptions, type EmbeddingFromPretrainedOptions } from "./embedding.js";
 export {
   Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, SiLU, Softplus, Mish, Hardtanh, ReLU6, Hardsigmoid, Hardswish,
   Softmax, LogSoftmax,

@@ -8,6 +8,7 @@ import { sliceDims, fmt, numel } from "../tensor/shape.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fillRandom } from "../ops/creation.js";
 import { noGrad } from "../autograd/grad_mode.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export type Nonlinearity =
   | "linear" | "conv1d" | "conv2d" | "conv3d" | "convTranspose1d" | "convTranspose2d" | "convTranspose3d"
@@ -24,6 +25,8 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
   generator?: Generator;
 }
+
+const KAIMING_OPTION_KEYS = optionKeys<KaimingOptions>({ a: true, mode: true, nonlinearity: true, generator: true });
 
 const LINEAR_LIKE = new Set(["linear", "conv1d", "conv2d", "conv3d", "convTranspose1d", "convTranspose2d", "convTranspose3d", "sigmoid"]);
 
@@ -110,6 +113,7 @@ export function xavierNormal_(t: Tensor, gain = 1, generator: Generator = defaul
 
 /** He uniform: U(-b, b) with b = gain * sqrt(3 / fan), gain = calculateGain(nonlinearity, a). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  checkOptionKeys("kaimingUniform_", opts, KAIMING_OPTION_KEYS);
   const { a = 0, mode = "fanIn", nonlinearity = "leakyRelu", generator = defaultGenerator } = opts;
   const fan = fanOf(t, mode);
   if (fan === 0) return t; // an empty weight: nothing to fill (PyTorch warns and does the same)
@@ -119,6 +123,7 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
 
 /** He normal: N(0, std^2) with std = gain / sqrt(fan). */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  checkOptionKeys("kaimingNormal_", opts, KAIMING_OPTION_KEYS);
   const { a = 0, mode = "fanIn", nonlinearity = "leakyRelu", generator = defaultGenerator } = opts;
   const fan = fanOf(t, mode);
   if (fan === 0) return t;

@@ -7,12 +7,15 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { linear, linearRelu } from "./functional/linear.js";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
   dtype?: DType;
 }
+
+const LINEAR_OPTION_KEYS = optionKeys<LinearOptions>({ bias: true, dtype: true });
 
 /** Applies y = x W^T + b to the last dimension: input [..., inFeatures], output [..., outFeatures]. */
 export class Linear extends Module {
@@ -24,6 +27,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
+    checkOptionKeys("Linear", opts, LINEAR_OPTION_KEYS);
     const { bias = true, dtype = "float32" } = opts;
     for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`Linear: ${name} must be a non-negative integer, got ${v}`);

@@ -5,6 +5,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 import * as L from "./functional/loss.js";
+import { checkOptionKeys } from "../util/options.js";
 
 type Reduction = L.Reduction;
 
@@ -19,31 +20,33 @@ abstract class Loss extends Module<[Tensor, Tensor]> {
   override extraRepr(): string { return this.reduction === "mean" ? "" : `reduction="${this.reduction}"`; }
 }
 
+// Each constructor checks its options before super(), so that the error names the class the user wrote.
+
 export class MSELoss extends Loss {
-  constructor(opts: L.ReductionOptions = {}) { super(opts.reduction); }
+  constructor(opts: L.ReductionOptions = {}) { checkOptionKeys("MSELoss", opts, L.REDUCTION_OPTION_KEYS); super(opts.reduction); }
   override forward(input: Tensor, target: Tensor): Tensor { return L.mseLoss(input, target, { reduction: this.reduction }); }
 }
 
 export class L1Loss extends Loss {
-  constructor(opts: L.ReductionOptions = {}) { super(opts.reduction); }
+  constructor(opts: L.ReductionOptions = {}) { checkOptionKeys("L1Loss", opts, L.REDUCTION_OPTION_KEYS); super(opts.reduction); }
   override forward(input: Tensor, target: Tensor): Tensor { return L.l1Loss(input, target, { reduction: this.reduction }); }
 }
 
 export class HuberLoss extends Loss {
   readonly delta: number;
-  constructor(opts: L.HuberLossOptions = {}) { super(opts.reduction); this.delta = opts.delta ?? 1; }
+  constructor(opts: L.HuberLossOptions = {}) { checkOptionKeys("HuberLoss", opts, L.HUBER_LOSS_OPTION_KEYS); super(opts.reduction); this.delta = opts.delta ?? 1; }
   override forward(input: Tensor, target: Tensor): Tensor { return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
 }
 
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
-  constructor(opts: L.SmoothL1LossOptions = {}) { super(opts.reduction); this.beta = opts.beta ?? 1; }
+  constructor(opts: L.SmoothL1LossOptions = {}) { checkOptionKeys("SmoothL1Loss", opts, L.SMOOTH_L1_LOSS_OPTION_KEYS); super(opts.reduction); this.beta = opts.beta ?? 1; }
   override forward(input: Tensor, target: Tensor): Tensor { return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
 }
 
 export class BCELoss extends Loss {
   declare weight: Tensor | null;
-  constructor(opts: L.BinaryCrossEntropyOptions = {}) { super(opts.reduction); this.registerBuffer("weight", opts.weight ?? null); }
+  constructor(opts: L.BinaryCrossEntropyOptions = {}) { checkOptionKeys("BCELoss", opts, L.BCE_OPTION_KEYS); super(opts.reduction); this.registerBuffer("weight", opts.weight ?? null); }
   override forward(input: Tensor, target: Tensor): Tensor { return L.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight }); }
 }
 
@@ -53,6 +56,7 @@ export class BCEWithLogitsLoss extends Loss {
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;
   constructor(opts: L.BinaryCrossEntropyWithLogitsOptions = {}) {
+    checkOptionKeys("BCEWithLogitsLoss", opts, L.BCE_WITH_LOGITS_OPTION_KEYS);
     super(opts.reduction);
     this.registerBuffer("weight", opts.weight ?? null);
     this.registerBuffer("pos_weight", opts.posWeight ?? null);
@@ -68,6 +72,7 @@ export class NLLLoss extends Loss {
   declare weight: Tensor | null;
   readonly ignoreIndex: number;
   constructor(opts: L.NllLossOptions = {}) {
+    checkOptionKeys("NLLLoss", opts, L.NLL_LOSS_OPTION_KEYS);
     super(opts.reduction);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.registerBuffer("weight", opts.weight ?? null);
@@ -82,6 +87,7 @@ export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(opts: L.CrossEntropyOptions = {}) {
+    checkOptionKeys("CrossEntropyLoss", opts, L.CROSS_ENTROPY_OPTION_KEYS);
     super(opts.reduction);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;

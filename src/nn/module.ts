@@ -17,6 +17,7 @@ import { isFloat, type DType } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { Parameter } from "./parameter.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 /** Any module, whatever its forward signature: what containers and traversals hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -35,6 +36,9 @@ export interface LoadStateDictOptions {
   /** Missing and unexpected keys are errors (default). Shape mismatches are errors either way. */
   strict?: boolean;
 }
+
+const STATE_DICT_OPTION_KEYS = optionKeys<StateDictOptions>({ prefix: true, keepVars: true });
+const LOAD_STATE_DICT_OPTION_KEYS = optionKeys<LoadStateDictOptions>({ strict: true });
 
 export interface LoadStateDictResult {
   missingKeys: string[];
@@ -317,6 +321,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * clone them; a shared parameter appears under every name it has, as in PyTorch.
    */
   stateDict(opts: StateDictOptions = {}): StateDict {
+    checkOptionKeys("stateDict", opts, STATE_DICT_OPTION_KEYS);
     const { prefix = "", keepVars = false } = opts;
     const out: StateDict = {};
     const visit = (m: AnyModule, path: string): void => {
@@ -333,6 +338,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * strict (the default) so do missing and unexpected keys; the error lists all of them.
    */
   loadStateDict(dict: StateDict | Map<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    checkOptionKeys("loadStateDict", opts, LOAD_STATE_DICT_OPTION_KEYS);
     const { strict = true } = opts;
     if (dict === null || typeof dict !== "object") throw new TypeError(`loadStateDict: expected an object or Map of name -> Tensor, got ${describe(dict)}`);
     const entries = dict instanceof Map ? [...dict.entries()] : Object.entries(dict);

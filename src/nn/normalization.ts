@@ -11,6 +11,7 @@ import { batchNorm, layerNorm } from "../ops/norm.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface BatchNormModuleOptions {
   eps?: number;
@@ -22,6 +23,8 @@ export interface BatchNormModuleOptions {
   trackRunningStats?: boolean;
   dtype?: DType;
 }
+
+const BATCH_NORM_OPTION_KEYS = optionKeys<BatchNormModuleOptions>({ eps: true, momentum: true, affine: true, trackRunningStats: true, dtype: true });
 
 abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
@@ -38,6 +41,7 @@ abstract class BatchNormBase extends Module {
 
   protected constructor(readonly layer: string, numFeatures: number, opts: BatchNormModuleOptions) {
     super();
+    checkOptionKeys(layer, opts, BATCH_NORM_OPTION_KEYS);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true, dtype = "float32" } = opts;
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new RangeError(`${layer}: numFeatures must be a positive integer, got ${numFeatures}`);
     if (!(eps > 0)) throw new RangeError(`${layer}: eps must be positive, got ${eps}`);
@@ -143,6 +147,8 @@ export interface LayerNormModuleOptions {
   dtype?: DType;
 }
 
+const LAYER_NORM_OPTION_KEYS = optionKeys<LayerNormModuleOptions>({ eps: true, elementwiseAffine: true, bias: true, dtype: true });
+
 /** Normalises each sample over its trailing normalizedShape dims (e.g. the features of a transformer token). */
 export class LayerNorm extends Module {
   readonly normalizedShape: number[];
@@ -153,6 +159,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormModuleOptions = {}) {
     super();
+    checkOptionKeys("LayerNorm", opts, LAYER_NORM_OPTION_KEYS);
     const { eps = 1e-5, elementwiseAffine = true, bias = true, dtype = "float32" } = opts;
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) throw new RangeError(`LayerNorm: normalizedShape must hold positive integers, got ${JSON.stringify(normalizedShape)}`);

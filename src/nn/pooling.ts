@@ -1,7 +1,10 @@
 // Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (no parameters; thin wrappers over the ops).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions, type Size2 } from "../ops/conv.js";
+import {
+  adaptiveAvgPool2d, avgPool2d, maxPool2d, AVG_POOL2D_OPTION_KEYS, MAX_POOL2D_OPTION_KEYS, type AvgPool2dOptions, type MaxPool2dOptions, type Size2,
+} from "../ops/conv.js";
+import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 
 const show = (v: Size2 | null | undefined): string => (v === null || v === undefined ? "null" : typeof v === "number" ? String(v) : `[${v.join(", ")}]`);
@@ -11,6 +14,7 @@ export class MaxPool2d extends Module {
   readonly stride: Size2;
   constructor(readonly kernelSize: Size2, readonly opts: MaxPool2dOptions = {}) {
     super();
+    checkOptionKeys("MaxPool2d", opts, MAX_POOL2D_OPTION_KEYS);
     this.stride = opts.stride ?? kernelSize;
     checkPool("MaxPool2d", kernelSize, opts);
   }
@@ -30,6 +34,7 @@ export class AvgPool2d extends Module {
   readonly stride: Size2;
   constructor(readonly kernelSize: Size2, readonly opts: AvgPool2dOptions = {}) {
     super();
+    checkOptionKeys("AvgPool2d", opts, AVG_POOL2D_OPTION_KEYS);
     this.stride = opts.stride ?? kernelSize;
     checkPool("AvgPool2d", kernelSize, opts);
   }

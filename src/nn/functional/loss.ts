@@ -12,6 +12,7 @@ import { noGrad } from "../../autograd/grad_mode.js";
 import { maximum, where } from "../../ops/elementwise.js";
 import { logSoftmax } from "../../ops/activation.js";
 import { ones } from "../../ops/creation.js";
+import { checkOptionKeys, optionKeys } from "../../util/options.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -52,6 +53,15 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
+// The names each loss accepts (the nn loss modules check theirs against the same lists).
+export const REDUCTION_OPTION_KEYS = optionKeys<ReductionOptions>({ reduction: true });
+export const HUBER_LOSS_OPTION_KEYS = optionKeys<HuberLossOptions>({ reduction: true, delta: true });
+export const SMOOTH_L1_LOSS_OPTION_KEYS = optionKeys<SmoothL1LossOptions>({ reduction: true, beta: true });
+export const BCE_OPTION_KEYS = optionKeys<BinaryCrossEntropyOptions>({ reduction: true, weight: true });
+export const BCE_WITH_LOGITS_OPTION_KEYS = optionKeys<BinaryCrossEntropyWithLogitsOptions>({ reduction: true, weight: true, posWeight: true });
+export const NLL_LOSS_OPTION_KEYS = optionKeys<NllLossOptions>({ reduction: true, weight: true, ignoreIndex: true });
+export const CROSS_ENTROPY_OPTION_KEYS = optionKeys<CrossEntropyOptions>({ reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true });
+
 // ---- shared checks ---------------------------------------------------------------------------------------------
 
 function checkReduction(op: string, reduction: unknown): Reduction {
@@ -86,6 +96,7 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
 
 /** Mean squared error: (input - target)^2. */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  checkOptionKeys("mseLoss", opts, REDUCTION_OPTION_KEYS);
   const reduction = checkReduction("mseLoss", opts.reduction ?? "mean");
   checkPair("mseLoss", input, target);
   return reduce(input.sub(target).square(), reduction);
@@ -93,6 +104,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
 
 /** Mean absolute error: |input - target| (gradient 0 where they are equal, as in PyTorch). */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  checkOptionKeys("l1Loss", opts, REDUCTION_OPTION_KEYS);
   const reduction = checkReduction("l1Loss", opts.reduction ?? "mean");
   checkPair("l1Loss", input, target);
   return reduce(input.sub(target).abs(), reduction);
@@ -100,6 +112,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
 
 /** Huber: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta). */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  checkOptionKeys("huberLoss", opts, HUBER_LOSS_OPTION_KEYS);
   const { delta = 1 } = opts;
   const reduction = checkReduction("huberLoss", opts.reduction ?? "mean");
   checkPair("huberLoss", input, target);
@@ -110,6 +123,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
 
 /** Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta; Huber divided by beta. */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
+  checkOptionKeys("smoothL1Loss", opts, SMOOTH_L1_LOSS_OPTION_KEYS);
   const { beta = 1 } = opts;
   const reduction = checkReduction("smoothL1Loss", opts.reduction ?? "mean");
   checkPair("smoothL1Loss", input, target);
@@ -148,6 +162,7 @@ function bceTerms(input: Tensor, target: Tensor): Tensor {
 
 /** Binary cross-entropy of probabilities: -w [y log x + (1 - y) log(1 - x)], each log clamped at -100. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCrossEntropyOptions = {}): Tensor {
+  checkOptionKeys("binaryCrossEntropy", opts, BCE_OPTION_KEYS);
   const { weight = null } = opts;
   const reduction = checkReduction("binaryCrossEntropy", opts.reduction ?? "mean");
   checkPair("binaryCrossEntropy", input, target);
@@ -168,6 +183,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCr
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
   const { weight = null, posWeight = null } = opts;
   const op = "binaryCrossEntropyWithLogits";
+  checkOptionKeys(op, opts, BCE_WITH_LOGITS_OPTION_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? "mean");
   checkPair(op, input, target);
   // NOTE: max(-x, 0) is written with maximum, whose tie at x = 0 splits the gradient in half; that half is what
@@ -311,6 +327,7 @@ function crossEntropyRows(input: Tensor, target: Tensor, ignoreIndex: number, re
  * `target` ([], [N] or [N, d1, ...]).
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  checkOptionKeys("nllLoss", opts, NLL_LOSS_OPTION_KEYS);
   const { ignoreIndex = -100 } = opts;
   const reduction = checkReduction("nllLoss", opts.reduction ?? "mean");
   const cd = classDimOf("nllLoss", input);
@@ -331,6 +348,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropy";
+  checkOptionKeys(op, opts, CROSS_ENTROPY_OPTION_KEYS);
   const { ignoreIndex = -100, labelSmoothing = 0 } = opts;
   const reduction = checkReduction(op, opts.reduction ?? "mean");
   const cd = classDimOf(op, input);
