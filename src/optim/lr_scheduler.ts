@@ -13,6 +13,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import type { Optimizer, OptimizerOptions } from "./optimizer.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 // Schedulers accept any optimizer: they read and write only `lr` and `initialLr` of its groups.
 type AnyOptimizer = Optimizer<OptimizerOptions>;
@@ -130,12 +131,17 @@ export interface StepLROptions {
   lastEpoch?: number;
 }
 
+const STEP_LR_OPTION_KEYS = optionKeys<StepLROptions>({ stepSize: true, gamma: true, lastEpoch: true });
+
 /** lr = baseLr · γ^⌊epoch / stepSize⌋: multiplied by gamma every stepSize steps. */
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
 
-  constructor(optimizer: AnyOptimizer, { stepSize, gamma = 0.1, lastEpoch = -1 }: StepLROptions) {
+  constructor(optimizer: AnyOptimizer, options: StepLROptions) {
+    // Checked before super(), which records each group's initialLr: a rejected call leaves the optimizer as it was.
+    checkOptionKeys("StepLR", options, STEP_LR_OPTION_KEYS);
+    const { stepSize, gamma = 0.1, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     checkPositiveInt("StepLR", "stepSize", stepSize);
     checkFinite("StepLR", "gamma", gamma);
@@ -164,13 +170,17 @@ export interface MultiStepLROptions {
   lastEpoch?: number;
 }
 
+const MULTI_STEP_LR_OPTION_KEYS = optionKeys<MultiStepLROptions>({ milestones: true, gamma: true, lastEpoch: true });
+
 /** lr = baseLr · γ^(number of milestones <= epoch). */
 export class MultiStepLR extends LRScheduler {
   /** Sorted, repeats kept. */
   milestones: number[];
   gamma: number;
 
-  constructor(optimizer: AnyOptimizer, { milestones, gamma = 0.1, lastEpoch = -1 }: MultiStepLROptions) {
+  constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
+    checkOptionKeys("MultiStepLR", options, MULTI_STEP_LR_OPTION_KEYS);
+    const { milestones, gamma = 0.1, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     if (!Array.isArray(milestones) || milestones.some((m) => !Number.isInteger(m))) {
       throw new TypeError(`MultiStepLR: milestones must be an array of integers, got ${JSON.stringify(milestones)}`);
@@ -201,11 +211,15 @@ export interface ExponentialLROptions {
   lastEpoch?: number;
 }
 
+const EXPONENTIAL_LR_OPTION_KEYS = optionKeys<ExponentialLROptions>({ gamma: true, lastEpoch: true });
+
 /** lr = baseLr · γ^epoch. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 
-  constructor(optimizer: AnyOptimizer, { gamma, lastEpoch = -1 }: ExponentialLROptions) {
+  constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
+    checkOptionKeys("ExponentialLR", options, EXPONENTIAL_LR_OPTION_KEYS);
+    const { gamma, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     checkFinite("ExponentialLR", "gamma", gamma);
     this.gamma = gamma;
@@ -232,6 +246,8 @@ export interface CosineAnnealingLROptions {
   lastEpoch?: number;
 }
 
+const COSINE_ANNEALING_LR_OPTION_KEYS = optionKeys<CosineAnnealingLROptions>({ TMax: true, etaMin: true, lastEpoch: true });
+
 /**
  * η_t = η_min + (η_max − η_min) · (1 + cos(π t / T_max)) / 2, with η_max the base lr (SGDR without restarts).
  * step() applies it recursively, as PyTorch does, so other changes to lr carry through:
@@ -243,7 +259,9 @@ export class CosineAnnealingLR extends LRScheduler {
   TMax: number;
   etaMin: number;
 
-  constructor(optimizer: AnyOptimizer, { TMax, etaMin = 0, lastEpoch = -1 }: CosineAnnealingLROptions) {
+  constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
+    checkOptionKeys("CosineAnnealingLR", options, COSINE_ANNEALING_LR_OPTION_KEYS);
+    const { TMax, etaMin = 0, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     checkPositiveInt("CosineAnnealingLR", "TMax", TMax);
     checkFinite("CosineAnnealingLR", "etaMin", etaMin);
@@ -283,13 +301,17 @@ export interface LinearLROptions {
   lastEpoch?: number;
 }
 
+const LINEAR_LR_OPTION_KEYS = optionKeys<LinearLROptions>({ startFactor: true, endFactor: true, totalIters: true, lastEpoch: true });
+
 /** lr = baseLr · (s + (e − s) · min(epoch, totalIters) / totalIters): a linear warm-up (or decay). */
 export class LinearLR extends LRScheduler {
   startFactor: number;
   endFactor: number;
   totalIters: number;
 
-  constructor(optimizer: AnyOptimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 }: LinearLROptions = {}) {
+  constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
+    checkOptionKeys("LinearLR", options, LINEAR_LR_OPTION_KEYS);
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     if (!(startFactor > 0 && startFactor <= 1)) throw new RangeError(`LinearLR: startFactor must be in (0, 1], got ${startFactor}`);
     if (!(endFactor >= 0 && endFactor <= 1)) throw new RangeError(`LinearLR: endFactor must be in [0, 1], got ${endFactor}`);
@@ -324,6 +346,8 @@ export interface SequentialLROptions {
   lastEpoch?: number;
 }
 
+const SEQUENTIAL_LR_OPTION_KEYS = optionKeys<SequentialLROptions>({ schedulers: true, milestones: true, lastEpoch: true });
+
 /**
  * Runs schedulers[0] until milestones[0], then schedulers[1] until milestones[1], and so on. At a milestone the
  * next scheduler restarts from its own step 0 (closed form), so its schedule is counted from the milestone.
@@ -334,7 +358,9 @@ export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[];
   milestones: number[];
 
-  constructor(optimizer: AnyOptimizer, { schedulers, milestones, lastEpoch = -1 }: SequentialLROptions) {
+  constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
+    checkOptionKeys("SequentialLR", options, SEQUENTIAL_LR_OPTION_KEYS);
+    const { schedulers, milestones, lastEpoch = -1 } = options;
     super(optimizer, -1);
     if (!Array.isArray(schedulers) || schedulers.length === 0) throw new Error("SequentialLR: schedulers must be a non-empty array of schedulers");
     schedulers.forEach((s, i) => {
@@ -398,6 +424,8 @@ export interface WarmupCosineOptions {
   etaMin?: number;
 }
 
+const WARMUP_COSINE_OPTION_KEYS = optionKeys<WarmupCosineOptions>({ warmupIters: true, totalIters: true, startFactor: true, etaMin: true });
+
 /**
  * Linear warm-up then cosine annealing, exactly PyTorch's composition
  *   SequentialLR(opt, [LinearLR(opt, startFactor, 1, warmupIters), CosineAnnealingLR(opt, totalIters − warmupIters, etaMin)],
@@ -405,7 +433,9 @@ export interface WarmupCosineOptions {
  * lr_t = lr · (s + (1 − s) t / warmupIters) for t < warmupIters, then
  * lr_t = etaMin + (lr − etaMin)(1 + cos(π (t − warmupIters) / (totalIters − warmupIters))) / 2.
  */
-export function warmupCosineLR(optimizer: AnyOptimizer, { warmupIters, totalIters, startFactor = 1 / 3, etaMin = 0 }: WarmupCosineOptions): SequentialLR {
+export function warmupCosineLR(optimizer: AnyOptimizer, options: WarmupCosineOptions): SequentialLR {
+  checkOptionKeys("warmupCosineLR", options, WARMUP_COSINE_OPTION_KEYS);
+  const { warmupIters, totalIters, startFactor = 1 / 3, etaMin = 0 } = options;
   checkPositiveInt("warmupCosineLR", "warmupIters", warmupIters);
   if (!Number.isInteger(totalIters) || totalIters <= warmupIters) {
     throw new RangeError(`warmupCosineLR: totalIters must be an integer greater than warmupIters (${warmupIters}), got ${totalIters}`);
@@ -436,6 +466,10 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
+const REDUCE_LR_ON_PLATEAU_OPTION_KEYS = optionKeys<ReduceLROnPlateauOptions>({
+  mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true,
+});
+
 /**
  * Reduces each group's lr by factor when a metric has not improved for more than `patience` steps:
  *   step(metric): if metric is better than best (by threshold): best <- metric, bad <- 0, else bad <- bad + 1;
@@ -461,6 +495,7 @@ export class ReduceLROnPlateau {
   protected lastLr: number[];
 
   constructor(optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
+    checkOptionKeys("ReduceLROnPlateau", options, REDUCE_LR_ON_PLATEAU_OPTION_KEYS);
     const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = options;
     if (optimizer === null || typeof optimizer !== "object" || !Array.isArray(optimizer.paramGroups)) {
       throw new TypeError(`ReduceLROnPlateau: expected an Optimizer, got ${optimizer === null ? "null" : typeof optimizer}`);
