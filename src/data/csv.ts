@@ -3,6 +3,7 @@
 // Fields follow RFC 4180: a field may be quoted, a quoted field may hold the delimiter, newlines and "" for a quote.
 
 import { Tensor } from "../tensor/tensor.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface CsvOptions {
   /** Whether the first row names the columns. "auto" (the default): it does when any of its cells is not a number. */
@@ -13,6 +14,8 @@ export interface CsvOptions {
    *  name. Absent: every column is a feature and `labels` is null. */
   labelColumn?: number | string;
 }
+
+export const CSV_OPTION_KEYS = optionKeys<CsvOptions>({ header: true, delimiter: true, labelColumn: true });
 
 export interface CsvTable {
   /** float32 [rows, feature columns]. */
@@ -88,6 +91,7 @@ const isNumeric = (s: string): boolean => {
  */
 export function parseCsv(text: string, opts: CsvOptions = {}): CsvTable {
   if (typeof text !== "string") throw new TypeError("parseCsv: expected the CSV text as a string");
+  checkOptionKeys("parseCsv", opts, CSV_OPTION_KEYS);
   const { header = "auto", delimiter = ",", labelColumn } = opts;
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
     throw new RangeError(`parseCsv: delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);

@@ -8,6 +8,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { randperm, tensor } from "../ops/creation.js";
 import { stack } from "../ops/movement.js";
 import { hasGetBatch, type Dataset } from "./dataset.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 /** What defaultCollate makes of a list of items of type T: tensors are stacked, numbers and booleans become a
  *  tensor, arrays and objects are collated field by field, strings are gathered into an array. */
@@ -31,6 +32,10 @@ export interface DataLoaderOptions<T, B> {
   /** Builds a batch from a list of items (default: defaultCollate). Giving one also turns off the getBatch fast path. */
   collate?: (items: T[]) => B;
 }
+
+const DATA_LOADER_OPTION_KEYS = optionKeys<DataLoaderOptions<unknown, unknown>>({
+  batchSize: true, shuffle: true, dropLast: true, generator: true, collate: true,
+});
 
 /**
  * Batches items the way PyTorch's default_collate does: tensors of one shape are stacked along a new first
@@ -102,6 +107,7 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
     if (dataset === null || typeof dataset !== "object" || typeof dataset.getItem !== "function" || !Number.isInteger(dataset.length)) {
       throw new TypeError("DataLoader: the dataset must have an integer `length` and a getItem(index) method");
     }
+    checkOptionKeys("DataLoader", opts, DATA_LOADER_OPTION_KEYS);
     const { batchSize = 1, shuffle = false, dropLast = false, generator = defaultGenerator, collate = null } = opts;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     this.dataset = dataset;

@@ -13,6 +13,7 @@
 import { type DType, allocate, checkDType } from "../tensor/dtype.js";
 import { fmt, numel } from "../tensor/shape.js";
 import { Tensor, contiguousData } from "../tensor/tensor.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export type IdxType = "ubyte" | "sbyte" | "short" | "int" | "float" | "double";
 
@@ -87,6 +88,8 @@ export interface ParseIdxOptions {
   scale?: number;
 }
 
+export const PARSE_IDX_OPTION_KEYS = optionKeys<ParseIdxOptions>({ dtype: true, scale: true });
+
 /**
  * Decodes an uncompressed IDX file into a Tensor of its shape. Integer element types (ubyte pixels, labels) give
  * int32 by default, so labels are ready for crossEntropy and no value is rounded; float gives float32, double
@@ -95,6 +98,7 @@ export interface ParseIdxOptions {
  * extra bytes after the data (the sizes in the header are wrong).
  */
 export function parseIdx(bytes: Uint8Array, opts: ParseIdxOptions = {}): Tensor {
+  checkOptionKeys("parseIdx", opts, PARSE_IDX_OPTION_KEYS);
   const h = parseIdxHeader(bytes);
   const defaultDType: DType = h.type === "float" ? "float32" : h.type === "double" ? "float64" : "int32";
   const dtype = checkDType("parseIdx", opts.dtype ?? defaultDType);

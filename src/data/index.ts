@@ -11,5 +11,5 @@ export {
   type XorOptions, type BlobsOptions, type SpiralOptions, type MoonsOptions, type NoisySineOptions,
 } from "./datasets/synthetic.js";
 export { mnistFromDigits, MNIST_PIXELS, type MnistOptions, type MnistSplits } from "./datasets/mnist.js";
-export { randomShift, randomAffine, type RandomAffineOptions } from "./transforms.js";
+export { randomShift, randomAffine, type RandomShiftOptions, type RandomAffineOptions } from "./transforms.js";
 export { idxImageDataset, FASHION_MNIST_CLASSES, type IdxImageOptions } from "./datasets/fashion_mnist.js";

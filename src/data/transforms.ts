@@ -4,12 +4,22 @@
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { ShapeError, fmt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
+
+export interface RandomShiftOptions {
+  /** What the uncovered border holds (default 0). */
+  fill?: number;
+  generator?: Generator;
+}
+
+const RANDOM_SHIFT_OPTION_KEYS = optionKeys<RandomShiftOptions>({ fill: true, generator: true });
 
 /**
  * Moves each image of a batch [N, C, H, W] (or [N, H, W]) by a random whole number of pixels in
  * [-maxShift, maxShift] along each axis, filling the uncovered border with `fill`. Returns a new tensor.
  */
-export function randomShift(x: Tensor, maxShift: number, opts: { fill?: number; generator?: Generator } = {}): Tensor {
+export function randomShift(x: Tensor, maxShift: number, opts: RandomShiftOptions = {}): Tensor {
+  checkOptionKeys("randomShift", opts, RANDOM_SHIFT_OPTION_KEYS);
   const { fill = 0, generator = defaultGenerator } = opts;
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`randomShift: expected images [N, C, H, W] or [N, H, W], got ${fmt(x.shape)}`);
   if (!Number.isInteger(maxShift) || maxShift < 0) throw new RangeError(`randomShift: maxShift must be a non-negative integer, got ${maxShift}`);
@@ -41,11 +51,14 @@ export interface RandomAffineOptions {
   generator?: Generator;
 }
 
+const RANDOM_AFFINE_OPTION_KEYS = optionKeys<RandomAffineOptions>({ degrees: true, translate: true, scale: true, fill: true, generator: true });
+
 /**
  * Rotates, scales and moves each image of a batch [N, C, H, W] (or [N, H, W]) about its centre by random amounts,
  * sampling the source bilinearly; pixels that come from outside the image get `fill`. Returns a new tensor.
  */
 export function randomAffine(x: Tensor, opts: RandomAffineOptions = {}): Tensor {
+  checkOptionKeys("randomAffine", opts, RANDOM_AFFINE_OPTION_KEYS);
   const { degrees = 0, translate = 0, scale = 0, fill = 0, generator = defaultGenerator } = opts;
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`randomAffine: expected images [N, C, H, W] or [N, H, W], got ${fmt(x.shape)}`);
   if (!(degrees >= 0 && translate >= 0 && scale >= 0 && scale < 1)) throw new RangeError(`randomAffine: degrees and translate must be >= 0 and scale in [0, 1), got ${degrees}, ${translate}, ${scale}`);

@@ -7,6 +7,7 @@ import { fmt } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { TensorDataset } from "../dataset.js";
 import { parseIdx, parseIdxHeader } from "../idx.js";
+import { checkOptionKeys, optionKeys } from "../../util/options.js";
 
 /** Fashion-MNIST's class names; label k is FASHION_MNIST_CLASSES[k]. */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
@@ -18,6 +19,8 @@ export interface IdxImageOptions {
   flatten?: boolean;
 }
 
+export const IDX_IMAGE_OPTION_KEYS = optionKeys<IdxImageOptions>({ flatten: true });
+
 /**
  * A TensorDataset from an IDX image file and an IDX label file (uncompressed bytes): x float32 [N, 1, H, W] (or
  * [N, H*W]) with pixels divided by 255 into [0, 1], as torchvision's ToTensor does; y int32 [N]. `names` label
@@ -27,6 +30,7 @@ export function idxImageDataset(
   images: Uint8Array, labels: Uint8Array, opts: IdxImageOptions = {},
   names: { images: string; labels: string } = { images: "images", labels: "labels" },
 ): TensorDataset {
+  checkOptionKeys("idxImageDataset", opts, IDX_IMAGE_OPTION_KEYS);
   const header = (bytes: Uint8Array, name: string) => {
     try {
       return parseIdxHeader(bytes);

@@ -13,6 +13,7 @@
 
 import { Tensor } from "../../tensor/tensor.js";
 import { TensorDataset } from "../dataset.js";
+import { checkOptionKeys, optionKeys } from "../../util/options.js";
 
 export const MNIST_PIXELS = 28 * 28;
 
@@ -20,6 +21,8 @@ export interface MnistOptions {
   /** x as [N, 784] instead of [N, 1, 28, 28] (default false: one channel of 28x28, as torchvision gives). */
   flatten?: boolean;
 }
+
+export const MNIST_OPTION_KEYS = optionKeys<MnistOptions>({ flatten: true });
 
 export interface MnistSplits {
   /** 8,000 images: x float32 [8000, 1, 28, 28] (or [8000, 784]) in [0, 1], y int32 [8000] in 0..9. */
@@ -33,6 +36,7 @@ export interface MnistSplits {
  * `digits[d]` holds the pixels of every image of digit d, 784 numbers per image.
  */
 export function mnistFromDigits(digits: readonly ArrayLike<number>[], opts: MnistOptions = {}): MnistSplits {
+  checkOptionKeys("mnistFromDigits", opts, MNIST_OPTION_KEYS);
   if (digits.length !== 10) throw new RangeError(`mnistFromDigits: expected 10 arrays (digits 0..9), got ${digits.length}`);
   const counts = digits.map((a, d) => {
     if (a.length % MNIST_PIXELS !== 0) throw new RangeError(`mnistFromDigits: digit ${d} has ${a.length} values, not a multiple of ${MNIST_PIXELS} (28x28)`);

@@ -5,6 +5,7 @@
 import { defaultGenerator, type Generator } from "../../tensor/random.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { TensorDataset } from "../dataset.js";
+import { checkOptionKeys, optionKeys } from "../../util/options.js";
 
 function checkCount(op: string, n: number, min = 1): void {
   if (!Number.isInteger(n) || n < min) throw new RangeError(`${op}: n must be an integer >= ${min}, got ${n}`);
@@ -25,12 +26,15 @@ export interface XorOptions {
   generator?: Generator;
 }
 
+const XOR_OPTION_KEYS = optionKeys<XorOptions>({ n: true, noise: true, generator: true });
+
 /**
  * XOR: x float32 [n, 2], y float32 [n, 1] (1 when exactly one coordinate is 1), the targets a sigmoid output and
  * binaryCrossEntropy expect. With no n: the four corners in truth-table order. With n: point i is corner i % 4
  * plus noise.
  */
 export function xor(opts: XorOptions = {}): TensorDataset {
+  checkOptionKeys("xor", opts, XOR_OPTION_KEYS);
   const { n, noise = 0.1, generator: g = defaultGenerator } = opts;
   const corners = [[0, 0], [0, 1], [1, 0], [1, 1]];
   if (n === undefined) {
@@ -62,6 +66,8 @@ export interface BlobsOptions {
   generator?: Generator;
 }
 
+const BLOBS_OPTION_KEYS = optionKeys<BlobsOptions>({ n: true, classes: true, features: true, std: true, radius: true, generator: true });
+
 /**
  * Gaussian blobs that a linear classifier separates exactly: x float32 [n, features], y int32 [n] in
  * 0..classes-1. Centre k sits at angle 2*pi*k/classes on a circle of `radius` in the first two features (0 in the
@@ -70,6 +76,7 @@ export interface BlobsOptions {
  * classes are linearly separable whatever the seed.
  */
 export function blobs(opts: BlobsOptions = {}): TensorDataset {
+  checkOptionKeys("blobs", opts, BLOBS_OPTION_KEYS);
   const { n = 100, classes = 2, features = 2, std = 0.5, radius = 3, generator: g = defaultGenerator } = opts;
   checkCount("blobs", n);
   if (!Number.isInteger(classes) || classes < 2) throw new RangeError(`blobs: classes must be an integer >= 2, got ${classes}`);
@@ -108,12 +115,15 @@ export interface SpiralOptions {
   generator?: Generator;
 }
 
+const SPIRAL_OPTION_KEYS = optionKeys<SpiralOptions>({ n: true, turns: true, noise: true, generator: true });
+
 /**
  * Two interleaved spirals, the classic problem no linear model solves: x float32 [n, 2] within about [-1, 1],
  * y int32 [n] (0 or 1). Point i belongs to spiral i % 2 at angle t = 2*pi*turns*sqrt(u) (u uniform, so points are
  * spread evenly along the arm) and radius t / (2*pi*turns); spiral 1 is spiral 0 turned by half a circle.
  */
 export function twoSpirals(opts: SpiralOptions = {}): TensorDataset {
+  checkOptionKeys("twoSpirals", opts, SPIRAL_OPTION_KEYS);
   const { n = 200, turns = 1.5, noise = 0.02, generator: g = defaultGenerator } = opts;
   checkCount("twoSpirals", n);
   if (!Number.isFinite(turns) || turns <= 0) throw new RangeError(`twoSpirals: turns must be a positive number, got ${turns}`);
@@ -140,11 +150,14 @@ export interface MoonsOptions {
   generator?: Generator;
 }
 
+const MOONS_OPTION_KEYS = optionKeys<MoonsOptions>({ n: true, noise: true, generator: true });
+
 /**
  * Two interleaving half circles: x float32 [n, 2], y int32 [n]. Class 0 is (cos a, sin a), class 1 is
  * (1 - cos a, 0.5 - sin a), for a uniform in [0, pi], plus noise.
  */
 export function moons(opts: MoonsOptions = {}): TensorDataset {
+  checkOptionKeys("moons", opts, MOONS_OPTION_KEYS);
   const { n = 100, noise = 0.1, generator: g = defaultGenerator } = opts;
   checkCount("moons", n);
   checkNonNegative("moons", "noise", noise);
@@ -171,8 +184,11 @@ export interface NoisySineOptions {
   generator?: Generator;
 }
 
+const NOISY_SINE_OPTION_KEYS = optionKeys<NoisySineOptions>({ n: true, noise: true, range: true, generator: true });
+
 /** Regression: x float32 [n, 1] uniform in `range`, y float32 [n, 1] = sin(x) + noise. */
 export function noisySine(opts: NoisySineOptions = {}): TensorDataset {
+  checkOptionKeys("noisySine", opts, NOISY_SINE_OPTION_KEYS);
   const { n = 100, noise = 0.1, range = [-Math.PI, Math.PI], generator: g = defaultGenerator } = opts;
   checkCount("noisySine", n);
   checkNonNegative("noisySine", "noise", noise);

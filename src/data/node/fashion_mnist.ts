@@ -3,7 +3,8 @@
 
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { idxImageDataset, type IdxImageOptions } from "../datasets/fashion_mnist.js";
+import { idxImageDataset, IDX_IMAGE_OPTION_KEYS, type IdxImageOptions } from "../datasets/fashion_mnist.js";
+import { checkOptionKeys } from "../../util/options.js";
 import type { TensorDataset } from "../dataset.js";
 import { readMaybeGzip } from "./idx.js";
 
@@ -36,6 +37,7 @@ export interface IdxSplits {
  * Any directory in that layout works (the original MNIST too). Labels name FASHION_MNIST_CLASSES.
  */
 export function fashionMnist(dir: string = FASHION_MNIST_DIR, opts: IdxImageOptions = {}): IdxSplits {
+  checkOptionKeys("fashionMnist", opts, IDX_IMAGE_OPTION_KEYS);
   const found: Partial<Record<keyof typeof FILES, string>> = {};
   const missing: string[] = [];
   for (const [key, base] of Object.entries(FILES) as [keyof typeof FILES, string][]) {

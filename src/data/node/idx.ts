@@ -3,7 +3,8 @@
 
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { parseIdx, type ParseIdxOptions } from "../idx.js";
+import { parseIdx, PARSE_IDX_OPTION_KEYS, type ParseIdxOptions } from "../idx.js";
+import { checkOptionKeys } from "../../util/options.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 /** Reads a file's bytes, gunzipping them when they start with the gzip magic. Errors name the file. */
@@ -26,6 +27,7 @@ export function readMaybeGzip(op: string, file: string): Uint8Array {
 
 /** Reads an IDX file (plain or gzipped) into a Tensor; see parseIdx for the dtypes and options. */
 export function readIdx(file: string, opts: ParseIdxOptions = {}): Tensor {
+  checkOptionKeys("readIdx", opts, PARSE_IDX_OPTION_KEYS);
   const bytes = readMaybeGzip("readIdx", file);
   try {
     return parseIdx(bytes, opts);

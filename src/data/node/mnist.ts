@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { mnistFromDigits, type MnistOptions, type MnistSplits } from "../datasets/mnist.js";
+import { mnistFromDigits, MNIST_OPTION_KEYS, type MnistOptions, type MnistSplits } from "../datasets/mnist.js";
+import { checkOptionKeys } from "../../util/options.js";
 
 // The ten parsed arrays, kept after the first call; each call still builds its own tensors.
 let cache: Float32Array[] | null = null;
@@ -42,5 +43,6 @@ function loadDigits(): Float32Array[] {
  * [N, 1, 28, 28] (or [N, 784] with flatten) in [0, 1], y int32 [N] in 0..9. Works offline.
  */
 export function mnist(opts: MnistOptions = {}): MnistSplits {
+  checkOptionKeys("mnist", opts, MNIST_OPTION_KEYS);
   return mnistFromDigits(loadDigits(), opts);
 }
