@@ -48,7 +48,7 @@ export * as data from "./data/index.js";
 
 export {
   fit, evaluate, predict, EarlyStopping, defaultAccuracy,
-  type FitOptions, type History, type EpochLogs, type BatchLogs, type Callback, type TrainableModel,
+  type FitOptions, type PredictOptions, type History, type EpochLogs, type BatchLogs, type Callback, type TrainableModel,
 } from "./train/fit.js";
 export { summary, type ModelSummary, type LayerSummary } from "./train/summary.js";
 export { Perceptron, XOR_PROOF, type PerceptronFitOptions, type PerceptronHistory } from "./models/perceptron.js";

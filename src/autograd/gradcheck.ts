@@ -5,6 +5,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { fmt } from "../tensor/shape.js";
 import { noGrad } from "./grad_mode.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface GradcheckOptions {
   eps?: number;
@@ -14,7 +15,10 @@ export interface GradcheckOptions {
   raiseException?: boolean;
 }
 
+const GRADCHECK_OPTION_KEYS = optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, raiseException: true });
+
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): boolean {
+  checkOptionKeys("gradcheck", opts, GRADCHECK_OPTION_KEYS);
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = opts;
   const checked = inputs.filter((x) => x.requiresGrad);
   if (checked.length === 0) throw new Error("gradcheck: no input requires grad, so there is nothing to check");

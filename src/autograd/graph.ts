@@ -7,6 +7,7 @@ import { fmt } from "../tensor/shape.js";
 import { isFloat } from "../tensor/dtype.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { binaryInPlace } from "../ops/elementwise.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 /**
  * Maps the output's gradient to the inputs' gradients (null where an input needs none). `gradIsOwned` says that no
@@ -52,6 +53,8 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+const BACKWARD_OPTION_KEYS = optionKeys<BackwardOptions>({ retainGraph: true });
+
 /** What an op's gradFn becomes once backward() has run its rule without retainGraph: its name, no inputs, and a
  *  rule that explains why it cannot run again. */
 function freed(name: string): GradFn {
@@ -66,6 +69,7 @@ function freed(name: string): GradFn {
 
 /** Computes d(root)/d(leaf) for every leaf that requires a gradient and adds it into leaf.grad. */
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  checkOptionKeys("backward", options, BACKWARD_OPTION_KEYS);
   if (!root.requiresGrad) {
     throw new Error("backward: the tensor does not require grad and has no gradient function (did you call it on a result computed under noGrad, or on a detached tensor?)");
   }

@@ -9,6 +9,7 @@
 //   simple  the benchmark CNN: conv3x3x32 - ReLU - maxpool2 - conv3x3x64 - ReLU - maxpool2 - flatten - N
 
 import * as nn from "../nn/index.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export const CNN_ARCHS = ["lenet", "vgg", "simple"] as const;
 export type CnnArch = (typeof CNN_ARCHS)[number];
@@ -23,6 +24,8 @@ export interface CnnSpec {
   /** Dropout before each dense layer of the vgg arch; lenet and simple have none and need 0. */
   dropout: number;
 }
+
+export const CNN_SPEC_KEYS = optionKeys<CnnSpec>({ kind: true, arch: true, inputShape: true, outputs: true, dropout: true });
 
 // Output size of a convolution or pooling along one spatial dim (PyTorch's formula, dilation 1).
 const conv = (size: number, kernel: number, pad = 0): number => size + 2 * pad - kernel + 1;
@@ -43,6 +46,7 @@ export function cnnFeatureSize(arch: CnnArch, h: number, w: number): [number, nu
 }
 
 export function cnn(spec: CnnSpec): nn.Sequential {
+  checkOptionKeys("cnn", spec, CNN_SPEC_KEYS);
   const [channels, h, w] = spec.inputShape;
   const size = cnnFeatureSize(spec.arch, h, w);
   if (size === null) throw new RangeError(`cnn ${spec.arch}: an image of ${h}x${w} pixels is too small for its convolutions and poolings`);

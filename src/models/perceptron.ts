@@ -21,6 +21,7 @@ import { ShapeError, fmt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { zeros } from "../ops/creation.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface PerceptronFitOptions {
   /** Passes over the data at most; training stops early once an epoch makes no mistake. */
@@ -32,6 +33,8 @@ export interface PerceptronFitOptions {
   /** Called after each epoch with the number of misclassified samples during that epoch. */
   onEpoch?: (epoch: number, mistakes: number) => void;
 }
+
+const PERCEPTRON_FIT_OPTION_KEYS = optionKeys<PerceptronFitOptions>({ epochs: true, lr: true, shuffle: true, generator: true, onEpoch: true });
 
 export interface PerceptronHistory {
   /** Mistakes (updates) made in each epoch. */
@@ -91,6 +94,7 @@ export class Perceptron {
 
   /** Trains with the perceptron rule. Targets, shape [N]: 0/1 (binary) or class indices 0..C-1 (multi-class). */
   fit(x: Tensor, y: Tensor, opts: PerceptronFitOptions = {}): PerceptronHistory {
+    checkOptionKeys("Perceptron.fit", opts, PERCEPTRON_FIT_OPTION_KEYS);
     const { epochs = 100, lr = 1, shuffle = false, generator = defaultGenerator, onEpoch } = opts;
     const xs = this.checkInput(x).contiguous().toTypedArray() as Float32Array;
     const n = xs.length / this.inFeatures, d = this.inFeatures, c = this.outFeatures;

@@ -6,7 +6,8 @@
 import * as nn from "../nn/index.js";
 import { Perceptron } from "./perceptron.js";
 import { numel } from "../tensor/shape.js";
-import { cnn, describeCnn, checkCnnSpec, type CnnSpec } from "./cnn.js";
+import { cnn, describeCnn, checkCnnSpec, CNN_SPEC_KEYS, type CnnSpec } from "./cnn.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export { cnn, CNN_ARCHS, type CnnSpec, type CnnArch } from "./cnn.js";
 
@@ -33,6 +34,11 @@ export interface PerceptronSpec {
 
 export type ModelSpec = MlpSpec | PerceptronSpec | CnnSpec;
 
+// A spec written in code is checked like an options object: a misspelt dropout would otherwise build a model
+// without it. (checkSpec, for specs read from files, builds a fresh spec from the fields it knows.)
+const MLP_SPEC_KEYS = optionKeys<MlpSpec>({ kind: true, inputShape: true, hidden: true, outputs: true, activation: true, dropout: true });
+const PERCEPTRON_SPEC_KEYS = optionKeys<PerceptronSpec>({ kind: true, inputShape: true, outputs: true });
+
 export function activationModule(name: ActivationName): nn.Module {
   switch (name) {
     case "relu": return new nn.ReLU();
@@ -46,6 +52,7 @@ export function activationModule(name: ActivationName): nn.Module {
 
 /** Flatten, then Linear-activation(-Dropout) blocks, then a Linear head producing logits. */
 export function mlp(spec: MlpSpec): nn.Sequential {
+  checkOptionKeys("mlp", spec, MLP_SPEC_KEYS);
   const layers: nn.Module[] = [new nn.Flatten()];
   let width = numel(spec.inputShape);
   for (const h of spec.hidden) {
@@ -59,9 +66,9 @@ export function mlp(spec: MlpSpec): nn.Sequential {
 
 export function buildModel(spec: ModelSpec): nn.Module | Perceptron {
   switch (spec.kind) {
-    case "mlp": return mlp(spec);
-    case "perceptron": return new Perceptron(numel(spec.inputShape), spec.outputs);
-    case "cnn": return cnn(spec);
+    case "mlp": checkOptionKeys("buildModel", spec, MLP_SPEC_KEYS); return mlp(spec);
+    case "perceptron": checkOptionKeys("buildModel", spec, PERCEPTRON_SPEC_KEYS); return new Perceptron(numel(spec.inputShape), spec.outputs);
+    case "cnn": checkOptionKeys("buildModel", spec, CNN_SPEC_KEYS); return cnn(spec);
     default: throw new Error(`unknown model kind ${JSON.stringify((spec as { kind: unknown }).kind)} (known: mlp, perceptron, cnn)`);
   }
 }

@@ -6,6 +6,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { fmt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cat } from "../ops/movement.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export interface TrainableModel {
   forward(x: Tensor): Tensor;
@@ -78,6 +79,10 @@ export interface FitOptions {
   now?: () => number;
 }
 
+const FIT_OPTION_KEYS = optionKeys<FitOptions>({
+  loss: true, optimizer: true, epochs: true, validation: true, callbacks: true, accuracy: true, onEpoch: true, lr: true, now: true,
+});
+
 const clock = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 export function defaultAccuracy(output: Tensor, target: Tensor): number {
@@ -97,6 +102,7 @@ function batchSize(x: Tensor): number {
 }
 
 export function fit(model: TrainableModel, data: Batches, opts: FitOptions): History {
+  checkOptionKeys("fit", opts, FIT_OPTION_KEYS);
   const { loss, optimizer, epochs = 1, validation, callbacks = [], onEpoch, lr } = opts;
   const accuracy = opts.accuracy === undefined ? defaultAccuracy : opts.accuracy;
   const now = opts.now ?? clock;
@@ -156,8 +162,11 @@ export interface EvaluateOptions {
   accuracy?: ((output: Tensor, target: Tensor) => number) | null;
 }
 
+const EVALUATE_OPTION_KEYS = optionKeys<EvaluateOptions>({ loss: true, accuracy: true });
+
 /** Mean loss and accuracy over all batches, in eval mode and without recording gradients. */
 export function evaluate(model: TrainableModel, data: Batches, opts: EvaluateOptions = {}): { loss?: number; accuracy?: number; samples: number } {
+  checkOptionKeys("evaluate", opts, EVALUATE_OPTION_KEYS);
   const accuracy = opts.accuracy === undefined ? defaultAccuracy : opts.accuracy;
   model.eval();
   try {
@@ -180,8 +189,16 @@ export function evaluate(model: TrainableModel, data: Batches, opts: EvaluateOpt
   }
 }
 
+export interface PredictOptions {
+  /** Samples per forward pass (default 256). */
+  batchSize?: number;
+}
+
+const PREDICT_OPTION_KEYS = optionKeys<PredictOptions>({ batchSize: true });
+
 /** The model's outputs for x, computed in batches in eval mode without gradients. */
-export function predict(model: TrainableModel, x: Tensor, opts: { batchSize?: number } = {}): Tensor {
+export function predict(model: TrainableModel, x: Tensor, opts: PredictOptions = {}): Tensor {
+  checkOptionKeys("predict", opts, PREDICT_OPTION_KEYS);
   const bs = opts.batchSize ?? 256;
   model.eval();
   try {
@@ -204,6 +221,8 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
+const EARLY_STOPPING_OPTION_KEYS = optionKeys<EarlyStoppingOptions>({ monitor: true, patience: true, minDelta: true, restoreBestWeights: true });
+
 /** Stops training when the monitored value has not improved for `patience` epochs. */
 export class EarlyStopping implements Callback {
   readonly monitor: NonNullable<EarlyStoppingOptions["monitor"]>;
@@ -216,6 +235,7 @@ export class EarlyStopping implements Callback {
   private bestWeights: Map<string, Tensor> | null = null;
 
   constructor(opts: EarlyStoppingOptions = {}) {
+    checkOptionKeys("EarlyStopping", opts, EARLY_STOPPING_OPTION_KEYS);
     this.monitor = opts.monitor ?? "valLoss";
     this.patience = opts.patience ?? 3;
     this.minDelta = opts.minDelta ?? 0;
