@@ -13,13 +13,16 @@ export function checkOptionKeys(op: string, options: object | undefined, known: 
   }
 }
 
-/** ` (did you mean "weightDecay"?)` when one known name is the same word in other case or spelling, else "". */
+/** ` (did you mean "weightDecay"?)` when one known name is the same word in other case or spelling, or the one
+ *  nearest within two edits, else "". Nearest, not only: fit's "epoch" is one edit from epochs and two from onEpoch. */
 export function suggest(key: string, known: readonly string[]): string {
   const squash = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
   const same = known.find((k) => squash(k) === squash(key));
   if (same !== undefined) return ` (did you mean "${same}"?)`;
-  const near = known.filter((k) => editDistance(squash(k), squash(key)) <= 2);
-  return near.length === 1 ? ` (did you mean "${near[0]}"?)` : "";
+  const distances = known.map((k) => editDistance(squash(k), squash(key)));
+  const best = Math.min(...distances);
+  const nearest = known.filter((_, i) => distances[i] === best);
+  return best <= 2 && nearest.length === 1 ? ` (did you mean "${nearest[0]}"?)` : "";
 }
 
 function editDistance(a: string, b: string): number {
