@@ -37,9 +37,7 @@ export abstract class LRScheduler {
    * Subclasses set their fields, then call initialStep(), which applies the schedule's value at lastEpoch + 1.
    */
   constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
-    if (optimizer === null || typeof optimizer !== "object" || !Array.isArray(optimizer.paramGroups)) {
-      throw new TypeError(`${new.target.name}: expected an Optimizer, got ${optimizer === null ? "null" : typeof optimizer}`);
-    }
+    groupCount(new.target.name, optimizer);
     if (!Number.isInteger(lastEpoch) || lastEpoch < -1) throw new RangeError(`${new.target.name}: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
     this.optimizer = optimizer;
     optimizer.paramGroups.forEach((group, i) => {
@@ -90,27 +88,49 @@ export abstract class LRScheduler {
     return this.lastLr.slice();
   }
 
-  /** The scheduler's fields (lastEpoch, baseLrs, its options...) as plain data. */
+  /**
+   * The scheduler's fields (lastEpoch, baseLrs, its options...) as plain data. A field that holds the user's
+   * functions (LambdaLR's lrLambdas, CyclicLR's scaleFn) is saved as null, one null per function: code cannot go in
+   * a state dict, so, as with PyTorch's lambdas, the scheduler that loads it must be built with the same functions.
+   */
   stateDict(): SchedulerStateDict {
+    const functions = this.functionFields();
     const out: SchedulerStateDict = {};
     for (const [key, value] of Object.entries(this)) {
-      if (key !== "optimizer") out[key] = structuredClone(value);
+      if (key === "optimizer") continue;
+      if (functions.includes(key)) out[key] = Array.isArray(value) ? value.map(() => null) : null;
+      else out[key] = structuredClone(value);
     }
     return out;
   }
 
+  /** Restores what stateDict() saved. The fields that hold functions keep this scheduler's own. */
   loadStateDict(dict: SchedulerStateDict): void {
     if (dict === null || typeof dict !== "object") throw new TypeError(`${this.constructor.name}.loadStateDict: expected an object as stateDict() returns`);
+    const functions = this.functionFields();
     for (const [key, value] of Object.entries(dict)) {
-      if (key === "optimizer") continue;
+      if (key === "optimizer" || functions.includes(key)) continue;
       if (!(key in this)) throw new Error(`${this.constructor.name}.loadStateDict: unknown field "${key}"`);
       (this as Record<string, unknown>)[key] = structuredClone(value);
     }
   }
 
+  /** The names of the fields that hold the user's functions (see stateDict). */
+  protected functionFields(): readonly string[] {
+    return [];
+  }
+
   protected groupLrs(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
+}
+
+/** Throws unless optimizer is an Optimizer (has paramGroups); returns its number of parameter groups. */
+function groupCount(name: string, optimizer: unknown): number {
+  if (optimizer === null || typeof optimizer !== "object" || !Array.isArray((optimizer as AnyOptimizer).paramGroups)) {
+    throw new TypeError(`${name}: expected an Optimizer, got ${optimizer === null ? "null" : typeof optimizer}`);
+  }
+  return (optimizer as AnyOptimizer).paramGroups.length;
 }
 
 function checkPositiveInt(name: string, option: string, v: unknown): void {
