@@ -179,3 +179,229 @@ describe("errors", () => {
     assert.throws(() => optim.warmupCosineLR(opt, { warmupIters: 10, totalIters: 10 }), /totalIters must be an integer greater than warmupIters/);
   });
 });
+
+// ---- LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR, CyclicLR ----
+// Against fixtures/lr_scheduler.json (tools/fixtures/lr_scheduler.py): each group's lr and momentum (SGD's
+// momentum, Adam's betas[0]) after construction and after every step, to 1e-12 relative.
+
+type Case = {
+  scheduler: string; options: Record<string, unknown>; optimizer: string; epochs?: Array<number | null>;
+  lrs: number[][]; momenta: number[][];
+};
+const fx2 = JSON.parse(readFileSync(new URL("./fixtures/lr_scheduler.json", import.meta.url), "utf8")) as { lrs0: number[]; cases: Case[] };
+
+/** The fixture's named functions (lrLambda, scaleFn), the same as FNS in the generator. */
+const FNS: Record<string, (x: number) => number> = {
+  pow095: (e) => 0.95 ** e,
+  warmup5: (e) => Math.min(1, (e + 1) / 5),
+  halveEvery10: (e) => 0.5 ** Math.floor(e / 10),
+  const09: () => 0.9,
+  every3: (e) => (e % 3 === 0 ? 0.8 : 1),
+  inverse: (x) => 1 / x,
+  pow099: (x) => 0.99 ** x,
+};
+
+/** The fixture's optimizers: two groups with lr 0.1 and 0.05. */
+function optimizerOf(kind: string): optim.Optimizer {
+  const groups = fx2.lrs0.map((lr) => ({ params: [ax.zeros([1], { requiresGrad: true })], lr }));
+  const lr = fx2.lrs0[0];
+  switch (kind) {
+    case "SGD": return new optim.SGD(groups, { lr });
+    case "SGDMomentum": return new optim.SGD(groups, { lr, momentum: 0.9 });
+    case "SGDMomentumInitialLr": {
+      // groups that already carry an initialLr, as an earlier scheduler leaves them
+      const withInitial = groups.map((g, i) => ({ ...g, initialLr: [0.2, 0.3][i] }));
+      return new optim.SGD(withInitial as typeof groups, { lr, momentum: 0.9 });
+    }
+    case "Adam": return new optim.Adam(groups, { lr, betas: [0.9, 0.99] });
+    default: throw new Error(`unknown optimizer kind ${kind}`);
+  }
+}
+
+const newCtors: Record<string, Ctor> = {
+  LambdaLR: optim.LambdaLR, MultiplicativeLR: optim.MultiplicativeLR, ConstantLR: optim.ConstantLR, PolynomialLR: optim.PolynomialLR,
+  CosineAnnealingWarmRestarts: optim.CosineAnnealingWarmRestarts,
+} as unknown as Record<string, Ctor>;
+
+/** The case's options with function names replaced by the functions. */
+function withFunctions(options: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...options };
+  for (const key of ["lrLambda", "scaleFn"]) {
+    const v = out[key];
+    if (typeof v === "string") out[key] = FNS[v];
+    else if (Array.isArray(v)) out[key] = v.map((n) => FNS[n as string]);
+  }
+  return out;
+}
+
+function schedulerOf(opt: optim.Optimizer, c: Pick<Case, "scheduler" | "options">, extra: Record<string, unknown> = {}): optim.LRScheduler {
+  return new newCtors[c.scheduler](opt, { ...withFunctions(c.options), ...extra } as never);
+}
+
+function momenta(opt: optim.Optimizer): number[] {
+  return opt.paramGroups.map((g) => {
+    const group = g as unknown as { momentum?: number; betas?: readonly number[] };
+    return group.betas !== undefined ? group.betas[0] : group.momentum!;
+  });
+}
+
+function assertRel(actual: number[], expected: number[], what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  actual.forEach((v, i) => {
+    if (!(Math.abs(v - expected[i]) <= 1e-12 * Math.abs(expected[i]) + 1e-20)) assert.fail(`${what}, group ${i}: got ${v}, PyTorch ${expected[i]}`);
+  });
+}
+
+function caseName(c: Case): string {
+  return `${c.scheduler}(${JSON.stringify(c.options)}) on ${c.optimizer}${c.epochs ? ` via step(${JSON.stringify(c.epochs)})` : ""}`;
+}
+
+/** Asserts lr, group lr and momentum against the fixture's row s. */
+function assertRow(c: Case, opt: optim.Optimizer, sched: optim.LRScheduler, s: number, what: string): void {
+  assertRel(sched.getLastLr(), c.lrs[s], `${what}: lr`);
+  assertRel(opt.paramGroups.map((g) => g.lr), c.lrs[s], `${what}: group lr`);
+  assertRel(momenta(opt), c.momenta[s], `${what}: momentum`);
+  if (c.optimizer === "Adam") {
+    for (const g of opt.paramGroups) assert.equal((g as unknown as { betas: number[] }).betas[1], 0.99, `${what}: betas[1] is not cycled`);
+  }
+}
+
+describe("LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts match PyTorch", () => {
+  for (const c of fx2.cases.filter((x) => x.scheduler in newCtors)) {
+    test(caseName(c), () => {
+      const opt = optimizerOf(c.optimizer);
+      const sched = schedulerOf(opt, c);
+      assertRow(c, opt, sched, 0, "after construction");
+      const epochs = c.epochs ?? new Array<null>(c.lrs.length - 1).fill(null);
+      epochs.forEach((e, k) => {
+        opt.step();
+        if (e === null) sched.step();
+        else sched.step(e);
+        assertRow(c, opt, sched, k + 1, e === null ? `step ${k + 1}` : `step(${e})`);
+      });
+    });
+  }
+});
+
+describe("the new schedulers resume", () => {
+  for (const c of fx2.cases.filter((x) => x.epochs === undefined && x.scheduler in newCtors)) {
+    test(`${caseName(c)}: stateDict part-way resumes identically`, () => {
+      const cut = Math.floor((c.lrs.length - 1) / 3);
+      const opt = optimizerOf(c.optimizer);
+      const sched = schedulerOf(opt, c);
+      for (let s = 1; s <= cut; s++) sched.step();
+      const saved = { opt: opt.stateDict(), sched: JSON.parse(JSON.stringify(sched.stateDict())) as optim.SchedulerStateDict };
+      // A new run: fresh optimizer and scheduler (built as at the start, functions passed again), then both states.
+      const opt2 = optimizerOf(c.optimizer);
+      const sched2 = schedulerOf(opt2, c);
+      opt2.loadStateDict(saved.opt);
+      sched2.loadStateDict(saved.sched);
+      assertRow(c, opt2, sched2, cut, "after loading");
+      for (let s = cut + 1; s < c.lrs.length; s++) {
+        sched2.step();
+        assertRow(c, opt2, sched2, s, `step ${s}`);
+      }
+    });
+  }
+});
+
+describe("the new schedulers' behaviour", () => {
+  test("LambdaLR applies one function to every group, or each group's own", () => {
+    const seen: number[] = [];
+    const opt = makeOptimizer();
+    const one = new optim.LambdaLR(opt, { lrLambda: (e) => { seen.push(e); return 1 / (e + 1); } });
+    assert.deepEqual(seen, [0, 0], "called once per group at epoch 0");
+    for (let s = 1; s <= 3; s++) one.step();
+    assertLrs(one.getLastLr(), [LR0 / 4, LR1 / 4], "shared function at epoch 3");
+
+    const opt2 = makeOptimizer();
+    const each = new optim.LambdaLR(opt2, { lrLambda: [(e) => 2 + e, (e) => 0.5 ** e] });
+    assertLrs(each.getLastLr(), [LR0 * 2, LR1], "per-group functions at epoch 0");
+    each.step();
+    each.step();
+    assertLrs(each.getLastLr(), [LR0 * 4, LR1 * 0.25], "per-group functions at epoch 2");
+    assertLrs(opt2.paramGroups.map((g) => g.lr), [LR0 * 4, LR1 * 0.25], "the groups' lr");
+  });
+
+  test("LambdaLR and MultiplicativeLR save null for their functions and keep their own on loading", () => {
+    const opt = makeOptimizer();
+    const sched = new optim.LambdaLR(opt, { lrLambda: [(e) => 0.5 ** e, (e) => 1 + e] });
+    sched.step();
+    sched.step();
+    const dict = sched.stateDict();
+    assert.deepEqual(dict.lrLambdas, [null, null]);
+    assert.equal(dict.lastEpoch, 2);
+    assert.doesNotThrow(() => JSON.stringify(dict));
+    const opt2 = makeOptimizer();
+    const sched2 = new optim.LambdaLR(opt2, { lrLambda: [(e) => 0.5 ** e, (e) => 1 + e] });
+    sched2.loadStateDict(JSON.parse(JSON.stringify(dict)));
+    assert.equal(typeof sched2.lrLambdas[0], "function");
+    sched2.step();
+    assertLrs(sched2.getLastLr(), [LR0 * 0.125, LR1 * 4], "epoch 3 after loading");
+
+    const mult = new optim.MultiplicativeLR(makeOptimizer(), { lrLambda: () => 0.5 });
+    assert.deepEqual(mult.stateDict().lrLambdas, [null, null]);
+  });
+
+  test("CosineAnnealingWarmRestarts: step(epoch) finds the cycle exactly at every restart", () => {
+    // T0 3, TMult 3: cycles start at 0, 3, 12, 39, 120, 363, 1092. PyTorch's logarithm puts 363 at the end of the
+    // cycle before (lr = etaMin); it is the start of a new one (lr = base lr).
+    const opt = makeOptimizer();
+    const sched = new optim.CosineAnnealingWarmRestarts(opt, { T0: 3, TMult: 3, etaMin: 0.001 });
+    for (const start of [3, 12, 39, 120, 363, 1092]) {
+      sched.step(start);
+      assertLrs(sched.getLastLr(), [LR0, LR1], `restart at ${start}`);
+      assert.equal(sched.TCur, 0);
+      sched.step(start - 0.01);
+      assert.ok(sched.getLastLr()[0] < 0.0011, `just before the restart at ${start}, lr is near etaMin`);
+    }
+    assert.throws(() => sched.step(-1), /epoch must be a finite number >= 0, got -1/);
+  });
+
+  test("ConstantLR and PolynomialLR closed forms", () => {
+    const constant = new optim.ConstantLR(makeOptimizer(), { factor: 0.25, totalIters: 3 });
+    const poly = new optim.PolynomialLR(makeOptimizer(), { totalIters: 8, power: 2 });
+    for (const e of [0, 5, 2, 3, 9, 1]) {
+      constant.step(e);
+      poly.step(e);
+      assertLrs(constant.getLastLr(), [LR0, LR1].map((b) => b * (e < 3 ? 0.25 : 1)), `ConstantLR at epoch ${e}`);
+      assertLrs(poly.getLastLr(), [LR0, LR1].map((b) => b * (1 - Math.min(e, 8) / 8) ** 2), `PolynomialLR at epoch ${e}`);
+    }
+  });
+});
+
+describe("the new schedulers' errors", () => {
+  test("bad options are refused, naming the option and the value", () => {
+    const opt = makeOptimizer();
+    const sgdm = optimizerOf("SGDMomentum");
+    const cases: Array<[() => unknown, RegExp]> = [
+      [() => new optim.LambdaLR(opt, { lrLambda: 0.5 as never }), /LambdaLR: lrLambda must be a function of the epoch, or an array of one per parameter group, got 0.5/],
+      [() => new optim.LambdaLR(opt, { lrLambda: [() => 1] }), /LambdaLR: expected 2 lrLambda functions \(one per parameter group\), got 1/],
+      [() => new optim.MultiplicativeLR(opt, { lrLambda: [() => 1, "x" as never] }), /MultiplicativeLR: lrLambda\[1\] must be a function of the epoch, got "x"/],
+      [() => new optim.LambdaLR(opt, { lrLambda: [() => 1, () => NaN] }), /LambdaLR: lrLambda returned NaN for parameter group 1 at epoch 0/],
+      [() => new optim.ConstantLR(opt, { factor: 0 }), /ConstantLR: factor must be in \(0, 1\], got 0/],
+      [() => new optim.ConstantLR(opt, { factor: 1.5 }), /ConstantLR: factor must be in \(0, 1\], got 1.5/],
+      [() => new optim.ConstantLR(opt, { totalIters: 2.5 }), /ConstantLR: totalIters must be a positive integer, got 2.5/],
+      [() => new optim.PolynomialLR(opt, { power: -1 }), /PolynomialLR: power must be a finite number >= 0, got -1/],
+      [() => new optim.PolynomialLR(opt, { totalIters: 0 }), /PolynomialLR: totalIters must be a positive integer, got 0/],
+      [() => new optim.CosineAnnealingWarmRestarts(opt, { T0: 0 }), /CosineAnnealingWarmRestarts: T0 must be a positive integer, got 0/],
+      [() => new optim.CosineAnnealingWarmRestarts(opt, { T0: 5, TMult: 1.5 }), /CosineAnnealingWarmRestarts: TMult must be a positive integer, got 1.5/],
+      [() => new optim.CosineAnnealingWarmRestarts(opt, { T0: 5, etaMin: NaN }), /etaMin must be a finite number, got NaN/],
+    ];
+    for (const [make, message] of cases) assert.throws(make, message);
+  });
+
+  test("unknown option keys are errors that suggest the name", () => {
+    const opt = makeOptimizer();
+    assert.throws(() => new optim.LambdaLR(opt, { lr_lambda: () => 1 } as never), /LambdaLR: unknown option "lr_lambda" \(did you mean "lrLambda"\?\)/);
+    assert.throws(() => new optim.ConstantLR(opt, { total_iters: 3 } as never), /ConstantLR: unknown option "total_iters" \(did you mean "totalIters"\?\)/);
+    assert.throws(() => new optim.PolynomialLR(opt, { pwr: 2 } as never), /PolynomialLR: unknown option "pwr"/);
+    assert.throws(() => new optim.CosineAnnealingWarmRestarts(opt, { T_0: 10 } as never), /CosineAnnealingWarmRestarts: unknown option "T_0" \(did you mean "T0"\?\)/);
+  });
+
+  test("a rejected scheduler leaves the optimizer as it was", () => {
+    const opt = optimizerOf("SGDMomentum");
+    assert.throws(() => new optim.LambdaLR(opt, { lrLambda: [] }));
+    assert.deepEqual(opt.paramGroups.map((g) => [g.lr, g.initialLr, (g as unknown as { momentum: number }).momentum]), [[LR0, undefined, 0.9], [LR1, undefined, 0.9]]);
+  });
+});

@@ -141,6 +141,35 @@ function checkFinite(name: string, option: string, v: unknown): void {
   if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`${name}: ${option} must be a finite number, got ${String(v)}`);
 }
 
+function checkBoolean(name: string, option: string, v: unknown): void {
+  if (typeof v !== "boolean") throw new TypeError(`${name}: ${option} must be true or false, got ${show(v)}`);
+}
+
+/** A value as an error message shows it: strings quoted, functions and arrays described. */
+function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "function") return "a function";
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return String(v);
+}
+
+/**
+ * An option that takes one number for every group or an array of one per group (PyTorch's float-or-list options:
+ * maxLr, baseMomentum...), checked and returned as one number per group.
+ */
+function perGroup(name: string, option: string, value: unknown, groups: number): number[] {
+  if (Array.isArray(value) && value.length !== groups) {
+    throw new Error(`${name}: expected ${groups} values for ${option} (one per parameter group), got ${value.length}`);
+  }
+  const values: unknown[] = Array.isArray(value) ? value : new Array<unknown>(groups).fill(value);
+  values.forEach((v, i) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new RangeError(`${name}: ${option}${Array.isArray(value) ? `[${i}]` : ""} must be a finite number, got ${show(v)}`);
+    }
+  });
+  return values.slice() as number[];
+}
+
 // ---- StepLR ------------------------------------------------------------------------------------------------------
 
 export interface StepLROptions {
@@ -463,6 +492,279 @@ export function warmupCosineLR(optimizer: AnyOptimizer, options: WarmupCosineOpt
   const warmup = new LinearLR(optimizer, { startFactor, endFactor: 1, totalIters: warmupIters });
   const cosine = new CosineAnnealingLR(optimizer, { TMax: totalIters - warmupIters, etaMin });
   return new SequentialLR(optimizer, { schedulers: [warmup, cosine], milestones: [warmupIters] });
+}
+
+// ---- LambdaLR and MultiplicativeLR -------------------------------------------------------------------------------
+
+/** A function of the epoch (lastEpoch) that returns a factor of the lr. */
+export type LrLambda = (epoch: number) => number;
+
+/** lrLambda as given (one function for all groups, or one per group) made into one function per group. */
+function lambdasPerGroup(name: string, lrLambda: unknown, groups: number): LrLambda[] {
+  if (typeof lrLambda === "function") return new Array<LrLambda>(groups).fill(lrLambda as LrLambda);
+  if (!Array.isArray(lrLambda)) {
+    throw new TypeError(`${name}: lrLambda must be a function of the epoch, or an array of one per parameter group, got ${show(lrLambda)}`);
+  }
+  if (lrLambda.length !== groups) throw new Error(`${name}: expected ${groups} lrLambda functions (one per parameter group), got ${lrLambda.length}`);
+  lrLambda.forEach((f, i) => {
+    if (typeof f !== "function") throw new TypeError(`${name}: lrLambda[${i}] must be a function of the epoch, got ${show(f)}`);
+  });
+  return lrLambda.slice() as LrLambda[];
+}
+
+/** Calls group i's function at the current epoch; a result that is not a finite number is the caller's bug, named. */
+function lambdaFactor(name: string, fns: readonly LrLambda[], i: number, epoch: number): number {
+  const f = fns[i](epoch);
+  if (typeof f !== "number" || !Number.isFinite(f)) {
+    throw new TypeError(`${name}: lrLambda returned ${show(f)} for parameter group ${i} at epoch ${epoch}; it must return a finite number`);
+  }
+  return f;
+}
+
+export interface LambdaLROptions {
+  /** The factor of the base lr at each epoch: one function for every group, or an array of one per group. */
+  lrLambda: LrLambda | readonly LrLambda[];
+  lastEpoch?: number;
+}
+
+const LAMBDA_LR_OPTION_KEYS = optionKeys<LambdaLROptions>({ lrLambda: true, lastEpoch: true });
+
+/**
+ * lr = baseLr · lrLambda(epoch), with the group's own function when one is given per group. The functions are not
+ * part of stateDict() (it holds null in their place), so a resumed run must pass the same ones again.
+ */
+export class LambdaLR extends LRScheduler {
+  lrLambdas: LrLambda[];
+
+  constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
+    checkOptionKeys("LambdaLR", options, LAMBDA_LR_OPTION_KEYS);
+    const { lrLambda, lastEpoch = -1 } = options;
+    const lrLambdas = lambdasPerGroup("LambdaLR", lrLambda, groupCount("LambdaLR", optimizer));
+    super(optimizer, lastEpoch);
+    this.lrLambdas = lrLambdas;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    return this.baseLrs.map((base, i) => base * lambdaFactor("LambdaLR", this.lrLambdas, i, this.lastEpoch));
+  }
+
+  protected override functionFields(): readonly string[] {
+    return ["lrLambdas"];
+  }
+}
+
+export interface MultiplicativeLROptions {
+  /** The factor the lr is multiplied by at each step: one function of the epoch for every group, or one per group. */
+  lrLambda: LrLambda | readonly LrLambda[];
+  lastEpoch?: number;
+}
+
+const MULTIPLICATIVE_LR_OPTION_KEYS = optionKeys<MultiplicativeLROptions>({ lrLambda: true, lastEpoch: true });
+
+/** lr_t = lr_{t−1} · lrLambda(t) for t >= 1 (lr_0 is the base lr): the factors multiply up. */
+export class MultiplicativeLR extends LRScheduler {
+  lrLambdas: LrLambda[];
+
+  constructor(optimizer: AnyOptimizer, options: MultiplicativeLROptions) {
+    checkOptionKeys("MultiplicativeLR", options, MULTIPLICATIVE_LR_OPTION_KEYS);
+    const { lrLambda, lastEpoch = -1 } = options;
+    const lrLambdas = lambdasPerGroup("MultiplicativeLR", lrLambda, groupCount("MultiplicativeLR", optimizer));
+    super(optimizer, lastEpoch);
+    this.lrLambdas = lrLambdas;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    if (this.lastEpoch <= 0) return this.groupLrs();
+    return this.groupLrs().map((lr, i) => lr * lambdaFactor("MultiplicativeLR", this.lrLambdas, i, this.lastEpoch));
+  }
+
+  protected override functionFields(): readonly string[] {
+    return ["lrLambdas"];
+  }
+}
+
+// ---- ConstantLR --------------------------------------------------------------------------------------------------
+
+export interface ConstantLROptions {
+  /** Factor of the base lr before step totalIters, in (0, 1]. Default 1/3. */
+  factor?: number;
+  /** The step at which lr returns to the base lr. Default 5. */
+  totalIters?: number;
+  lastEpoch?: number;
+}
+
+const CONSTANT_LR_OPTION_KEYS = optionKeys<ConstantLROptions>({ factor: true, totalIters: true, lastEpoch: true });
+
+/**
+ * lr = baseLr · factor for epoch < totalIters, then baseLr. The chainable form multiplies by factor at step 0 and by
+ * 1 / factor at step totalIters (PyTorch's order of operations, so the rounding matches), which is why factor 0,
+ * accepted by PyTorch until the division by zero at totalIters, is refused here.
+ */
+export class ConstantLR extends LRScheduler {
+  factor: number;
+  totalIters: number;
+
+  constructor(optimizer: AnyOptimizer, options: ConstantLROptions = {}) {
+    checkOptionKeys("ConstantLR", options, CONSTANT_LR_OPTION_KEYS);
+    const { factor = 1 / 3, totalIters = 5, lastEpoch = -1 } = options;
+    if (typeof factor !== "number" || !(factor > 0 && factor <= 1)) throw new RangeError(`ConstantLR: factor must be in (0, 1], got ${show(factor)}`);
+    checkPositiveInt("ConstantLR", "totalIters", totalIters);
+    super(optimizer, lastEpoch);
+    this.factor = factor;
+    this.totalIters = totalIters;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groupLrs().map((lr) => lr * this.factor);
+    if (this.lastEpoch !== this.totalIters) return this.groupLrs();
+    return this.groupLrs().map((lr) => lr * (1 / this.factor));
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * (this.factor + (this.lastEpoch >= this.totalIters ? 1 - this.factor : 0)));
+  }
+}
+
+// ---- PolynomialLR ------------------------------------------------------------------------------------------------
+
+export interface PolynomialLROptions {
+  /** The step at which lr reaches 0 (and stays). Default 5. */
+  totalIters?: number;
+  /** The power of the polynomial, >= 0. Default 1 (a linear decay). */
+  power?: number;
+  lastEpoch?: number;
+}
+
+const POLYNOMIAL_LR_OPTION_KEYS = optionKeys<PolynomialLROptions>({ totalIters: true, power: true, lastEpoch: true });
+
+/**
+ * lr = baseLr · (1 − min(epoch, totalIters) / totalIters)^power. step() multiplies by the ratio of consecutive
+ * values, ((1 − t/n) / (1 − (t − 1)/n))^power, so other changes to lr carry through, as in PyTorch.
+ */
+export class PolynomialLR extends LRScheduler {
+  totalIters: number;
+  power: number;
+
+  constructor(optimizer: AnyOptimizer, options: PolynomialLROptions = {}) {
+    checkOptionKeys("PolynomialLR", options, POLYNOMIAL_LR_OPTION_KEYS);
+    const { totalIters = 5, power = 1, lastEpoch = -1 } = options;
+    checkPositiveInt("PolynomialLR", "totalIters", totalIters);
+    // A negative power would divide by zero at totalIters, where the base of the power reaches 0.
+    if (typeof power !== "number" || !Number.isFinite(power) || power < 0) throw new RangeError(`PolynomialLR: power must be a finite number >= 0, got ${show(power)}`);
+    super(optimizer, lastEpoch);
+    this.totalIters = totalIters;
+    this.power = power;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { lastEpoch: t, totalIters: n } = this;
+    if (t === 0 || t > n) return this.groupLrs();
+    const decay = ((1 - t / n) / (1 - (t - 1) / n)) ** this.power;
+    return this.groupLrs().map((lr) => lr * decay);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * (1 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power);
+  }
+}
+
+// ---- CosineAnnealingWarmRestarts ---------------------------------------------------------------------------------
+
+export interface CosineAnnealingWarmRestartsOptions {
+  /** Length of the first cycle, in steps (or epochs, when step(epoch) is given fractional epochs). */
+  T0: number;
+  /** Each cycle is TMult times as long as the one before: an integer >= 1. Default 1. */
+  TMult?: number;
+  /** The lowest lr, reached at the end of each cycle. Default 0. */
+  etaMin?: number;
+  lastEpoch?: number;
+}
+
+const COSINE_ANNEALING_WARM_RESTARTS_OPTION_KEYS = optionKeys<CosineAnnealingWarmRestartsOptions>({ T0: true, TMult: true, etaMin: true, lastEpoch: true });
+
+/**
+ * SGDR: η = η_min + (η_max − η_min) · (1 + cos(π T_cur / T_i)) / 2, with η_max the base lr, T_cur the epochs since
+ * the last restart and T_i the length of the current cycle (T0, then T0 · TMult, T0 · TMult², ...). At a restart
+ * T_cur returns to 0 and lr to the base lr.
+ *
+ * step() advances T_cur by one. step(epoch) places the schedule at any epoch, fractional ones included, so that a
+ * loop over batches can call step(epoch + i / batchesPerEpoch); a later step() goes on from there by whole steps,
+ * as PyTorch's does (after step(3.5), step() gives T_cur + 1 and lastEpoch 4).
+ */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  T0: number;
+  /** The length of the current cycle. */
+  Ti: number;
+  TMult: number;
+  etaMin: number;
+  /** Epochs since the last restart (fractional after step(epoch) with a fractional epoch). */
+  TCur: number;
+
+  constructor(optimizer: AnyOptimizer, options: CosineAnnealingWarmRestartsOptions) {
+    checkOptionKeys("CosineAnnealingWarmRestarts", options, COSINE_ANNEALING_WARM_RESTARTS_OPTION_KEYS);
+    const { T0, TMult = 1, etaMin = 0, lastEpoch = -1 } = options;
+    checkPositiveInt("CosineAnnealingWarmRestarts", "T0", T0);
+    checkPositiveInt("CosineAnnealingWarmRestarts", "TMult", TMult);
+    checkFinite("CosineAnnealingWarmRestarts", "etaMin", etaMin);
+    super(optimizer, lastEpoch);
+    this.T0 = T0;
+    this.Ti = T0;
+    this.TMult = TMult;
+    this.etaMin = etaMin;
+    this.TCur = lastEpoch;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { etaMin } = this;
+    return this.baseLrs.map((base) => etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * this.TCur / this.Ti)) / 2);
+  }
+
+  override step(epoch?: number): void {
+    this.stepCount += 1;
+    // The first step (construction's) is epoch 0 whichever form is used.
+    if (epoch === undefined && this.lastEpoch < 0) epoch = 0;
+    if (epoch === undefined) {
+      epoch = this.lastEpoch + 1;
+      this.TCur += 1;
+      if (this.TCur >= this.Ti) {
+        // PyTorch 1.13 subtracts Ti once; the remainder is the same whenever TCur < 2 Ti (every step-by-step run)
+        // and also right when a schedule resumed with lastEpoch is more than a cycle along.
+        this.TCur %= this.Ti;
+        this.Ti *= this.TMult;
+      }
+    } else {
+      if (typeof epoch !== "number" || !Number.isFinite(epoch) || epoch < 0) {
+        throw new RangeError(`CosineAnnealingWarmRestarts.step: epoch must be a finite number >= 0, got ${show(epoch)}`);
+      }
+      if (epoch < this.T0) {
+        this.Ti = this.T0;
+        this.TCur = epoch;
+      } else if (this.TMult === 1) {
+        this.TCur = epoch % this.T0;
+      } else {
+        // Find the cycle that contains epoch by adding up cycle lengths. PyTorch takes the cycle's index from a
+        // floating-point logarithm, which at some restarts lands just below the integer (T0 3, TMult 3, epoch 363
+        // gives 4.999...) and puts the epoch at the end of the previous cycle; the sums here are exact integers.
+        let start = 0;
+        let length = this.T0;
+        while (epoch >= start + length) {
+          start += length;
+          length *= this.TMult;
+        }
+        this.TCur = epoch - start;
+        this.Ti = length;
+      }
+    }
+    this.lastEpoch = Math.floor(epoch);
+    const values = this.getLr();
+    this.optimizer.paramGroups.forEach((group, i) => { group.lr = values[i]; });
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
 }
 
 // ---- ReduceLROnPlateau -------------------------------------------------------------------------------------------
