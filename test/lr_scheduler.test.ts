@@ -220,7 +220,7 @@ function optimizerOf(kind: string): optim.Optimizer {
 
 const newCtors: Record<string, Ctor> = {
   LambdaLR: optim.LambdaLR, MultiplicativeLR: optim.MultiplicativeLR, ConstantLR: optim.ConstantLR, PolynomialLR: optim.PolynomialLR,
-  CosineAnnealingWarmRestarts: optim.CosineAnnealingWarmRestarts,
+  CosineAnnealingWarmRestarts: optim.CosineAnnealingWarmRestarts, OneCycleLR: optim.OneCycleLR, CyclicLR: optim.CyclicLR,
 } as unknown as Record<string, Ctor>;
 
 /** The case's options with function names replaced by the functions. */
@@ -266,8 +266,8 @@ function assertRow(c: Case, opt: optim.Optimizer, sched: optim.LRScheduler, s: n
   }
 }
 
-describe("LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts match PyTorch", () => {
-  for (const c of fx2.cases.filter((x) => x.scheduler in newCtors)) {
+describe("LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR, CyclicLR match PyTorch", () => {
+  for (const c of fx2.cases) {
     test(caseName(c), () => {
       const opt = optimizerOf(c.optimizer);
       const sched = schedulerOf(opt, c);
@@ -284,7 +284,7 @@ describe("LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingW
 });
 
 describe("the new schedulers resume", () => {
-  for (const c of fx2.cases.filter((x) => x.epochs === undefined && x.scheduler in newCtors)) {
+  for (const c of fx2.cases.filter((x) => x.epochs === undefined)) {
     test(`${caseName(c)}: stateDict part-way resumes identically`, () => {
       const cut = Math.floor((c.lrs.length - 1) / 3);
       const opt = optimizerOf(c.optimizer);
@@ -303,6 +303,24 @@ describe("the new schedulers resume", () => {
       }
     });
   }
+
+  test("OneCycleLR and CyclicLR resume with lastEpoch from the optimizer's saved groups", () => {
+    for (const name of ["OneCycleLR", "CyclicLR"]) {
+      const c = fx2.cases.find((x) => x.scheduler === name && x.optimizer === "SGDMomentum" && x.epochs === undefined)!;
+      const opt = optimizerOf(c.optimizer);
+      schedulerOf(opt, c);
+      for (let s = 1; s <= 10; s++) opt.step();
+      const opt2 = optimizerOf(c.optimizer);
+      opt2.loadStateDict(opt.stateDict());
+      // Built at lastEpoch 10, the scheduler's first step is step 11.
+      const sched2 = schedulerOf(opt2, c, { lastEpoch: 10 });
+      assertRow(c, opt2, sched2, 11, `${name} at step 11`);
+      for (let s = 12; s < c.lrs.length; s++) {
+        sched2.step();
+        assertRow(c, opt2, sched2, s, `${name} step ${s}`);
+      }
+    }
+  });
 });
 
 describe("the new schedulers' behaviour", () => {
@@ -341,6 +359,33 @@ describe("the new schedulers' behaviour", () => {
 
     const mult = new optim.MultiplicativeLR(makeOptimizer(), { lrLambda: () => 0.5 });
     assert.deepEqual(mult.stateDict().lrLambdas, [null, null]);
+    const cyclic = new optim.CyclicLR(optimizerOf("SGDMomentum"), { baseLr: 0.01, maxLr: 0.1, scaleFn: (x) => 1 / x });
+    assert.equal(cyclic.stateDict().scaleFn, null);
+  });
+
+  test("CyclicLR cycles Adam's betas[0] as it cycles SGD's momentum", () => {
+    for (const c of fx2.cases.filter((x) => x.scheduler === "CyclicLR" && x.optimizer === "SGDMomentum" && x.epochs === undefined && x.options.cycleMomentum !== false)) {
+      const opt = optimizerOf("Adam");
+      const sched = schedulerOf(opt, c);
+      const adamCase = { ...c, optimizer: "Adam" };
+      assertRow(adamCase, opt, sched, 0, `${caseName(c)} with Adam, after construction`);
+      for (let s = 1; s < c.lrs.length; s++) {
+        sched.step();
+        assertRow(adamCase, opt, sched, s, `${caseName(c)} with Adam, step ${s}`);
+      }
+    }
+  });
+
+  test("OneCycleLR runs totalSteps steps after construction and then refuses", () => {
+    const opt = optimizerOf("SGDMomentum");
+    const sched = new optim.OneCycleLR(opt, { maxLr: 0.1, epochs: 2, stepsPerEpoch: 5 });
+    for (let s = 1; s <= 10; s++) sched.step();
+    assert.throws(() => sched.step(), /OneCycleLR: stepped past the end of the schedule \(lastEpoch 11, totalSteps 10\)/);
+  });
+
+  test("OneCycleLR refuses a phase with no steps, where PyTorch divides by zero", () => {
+    // pctStart · totalSteps = 1: the first phase ends at step 0, where it starts.
+    assert.throws(() => new optim.OneCycleLR(optimizerOf("SGDMomentum"), { maxLr: 0.1, totalSteps: 10, pctStart: 0.1 }), /phase 1 of the schedule has no steps/);
   });
 
   test("CosineAnnealingWarmRestarts: step(epoch) finds the cycle exactly at every restart", () => {
@@ -387,8 +432,31 @@ describe("the new schedulers' errors", () => {
       [() => new optim.CosineAnnealingWarmRestarts(opt, { T0: 0 }), /CosineAnnealingWarmRestarts: T0 must be a positive integer, got 0/],
       [() => new optim.CosineAnnealingWarmRestarts(opt, { T0: 5, TMult: 1.5 }), /CosineAnnealingWarmRestarts: TMult must be a positive integer, got 1.5/],
       [() => new optim.CosineAnnealingWarmRestarts(opt, { T0: 5, etaMin: NaN }), /etaMin must be a finite number, got NaN/],
+      [() => new optim.CyclicLR(sgdm, { baseLr: 0.01, maxLr: [0.1] }), /CyclicLR: expected 2 values for maxLr \(one per parameter group\), got 1/],
+      [() => new optim.CyclicLR(sgdm, { baseLr: [0.01, "a" as never], maxLr: 0.1 }), /CyclicLR: baseLr\[1\] must be a finite number, got "a"/],
+      [() => new optim.CyclicLR(sgdm, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 0 }), /CyclicLR: stepSizeUp must be a positive number of steps, got 0/],
+      [() => new optim.CyclicLR(sgdm, { baseLr: 0.01, maxLr: 0.1, stepSizeDown: -2 }), /CyclicLR: stepSizeDown must be a positive number of steps, got -2/],
+      [() => new optim.CyclicLR(sgdm, { baseLr: 0.01, maxLr: 0.1, mode: "triangle" as never }), /CyclicLR: mode must be "triangular", "triangular2" or "exp_range" \(or give scaleFn\), got "triangle"/],
+      [() => new optim.CyclicLR(sgdm, { baseLr: 0.01, maxLr: 0.1, scaleFn: (x) => 1 / x, scaleMode: "steps" as never }), /CyclicLR: scaleMode must be "cycle" or "iterations", got "steps"/],
+      [() => new optim.CyclicLR(sgdm, { baseLr: 0.01, maxLr: 0.1, cycleMomentum: "yes" as never }), /CyclicLR: cycleMomentum must be true or false, got "yes"/],
+      [() => new optim.CyclicLR(sgdm, { baseLr: 0.01, maxLr: 0.1, baseMomentum: [0.8] }), /CyclicLR: expected 2 values for baseMomentum/],
+      [() => new optim.OneCycleLR(sgdm, {} as never), /OneCycleLR: give totalSteps, or epochs and stepsPerEpoch/],
+      [() => new optim.OneCycleLR(sgdm, { maxLr: 0.1, epochs: 3 }), /OneCycleLR: stepsPerEpoch must be a positive integer, got undefined/],
+      [() => new optim.OneCycleLR(sgdm, { maxLr: 0.1, totalSteps: 0 }), /OneCycleLR: totalSteps must be a positive integer, got 0/],
+      [() => new optim.OneCycleLR(sgdm, { maxLr: 0.1, totalSteps: 10, pctStart: 1.5 }), /OneCycleLR: pctStart must be a number in \[0, 1\], got 1.5/],
+      [() => new optim.OneCycleLR(sgdm, { maxLr: 0.1, totalSteps: 10, annealStrategy: "cosine" as never }), /OneCycleLR: annealStrategy must be "cos" or "linear", got "cosine"/],
+      [() => new optim.OneCycleLR(sgdm, { maxLr: 0.1, totalSteps: 10, divFactor: 0 }), /OneCycleLR: divFactor must be a positive number, got 0/],
+      [() => new optim.OneCycleLR(sgdm, { maxLr: 0.1, totalSteps: 10, threePhase: 1 as never }), /OneCycleLR: threePhase must be true or false, got 1/],
+      [() => new optim.OneCycleLR(sgdm, { maxLr: [0.1, 0.2, 0.3], totalSteps: 10 }), /OneCycleLR: expected 2 values for maxLr/],
     ];
     for (const [make, message] of cases) assert.throws(make, message);
+  });
+
+  test("cycling momentum needs an optimizer with momentum or betas", () => {
+    const adagrad = new optim.Adagrad([ax.zeros([1], { requiresGrad: true })], { lr: 0.1 });
+    assert.throws(() => new optim.CyclicLR(adagrad, { baseLr: 0.01, maxLr: 0.1 }), /CyclicLR: cycleMomentum needs an optimizer with momentum \(SGD, RMSprop\) or betas \(Adam, AdamW\), and Adagrad has neither; pass cycleMomentum: false/);
+    assert.throws(() => new optim.OneCycleLR(adagrad, { maxLr: 0.1, totalSteps: 10 }), /OneCycleLR: cycleMomentum needs an optimizer/);
+    assert.doesNotThrow(() => new optim.OneCycleLR(adagrad, { maxLr: 0.1, totalSteps: 10, cycleMomentum: false }));
   });
 
   test("unknown option keys are errors that suggest the name", () => {
@@ -397,10 +465,15 @@ describe("the new schedulers' errors", () => {
     assert.throws(() => new optim.ConstantLR(opt, { total_iters: 3 } as never), /ConstantLR: unknown option "total_iters" \(did you mean "totalIters"\?\)/);
     assert.throws(() => new optim.PolynomialLR(opt, { pwr: 2 } as never), /PolynomialLR: unknown option "pwr"/);
     assert.throws(() => new optim.CosineAnnealingWarmRestarts(opt, { T_0: 10 } as never), /CosineAnnealingWarmRestarts: unknown option "T_0" \(did you mean "T0"\?\)/);
+    assert.throws(() => new optim.CyclicLR(optimizerOf("SGDMomentum"), { baseLr: 0.01, maxLr: 0.1, step_size_up: 4 } as never), /CyclicLR: unknown option "step_size_up" \(did you mean "stepSizeUp"\?\)/);
+    assert.throws(() => new optim.OneCycleLR(optimizerOf("SGDMomentum"), { maxLr: 0.1, totalSteps: 10, three_phase: true } as never), /OneCycleLR: unknown option "three_phase" \(did you mean "threePhase"\?\)/);
   });
 
   test("a rejected scheduler leaves the optimizer as it was", () => {
     const opt = optimizerOf("SGDMomentum");
+    assert.throws(() => new optim.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 10, pctStart: 2 }));
+    assert.throws(() => new optim.CyclicLR(opt, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: -1 }));
+    assert.throws(() => new optim.CyclicLR(opt, { baseLr: 0.01, maxLr: 0.1, maxMomentum: [0.9] }));
     assert.throws(() => new optim.LambdaLR(opt, { lrLambda: [] }));
     assert.deepEqual(opt.paramGroups.map((g) => [g.lr, g.initialLr, (g as unknown as { momentum: number }).momentum]), [[LR0, undefined, 0.9], [LR1, undefined, 0.9]]);
   });

@@ -11,10 +11,10 @@ export { RMSprop, type RMSpropOptions, type RMSpropState } from "./rmsprop.js";
 export { Adagrad, type AdagradOptions, type AdagradState } from "./adagrad.js";
 export {
   LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, SequentialLR, warmupCosineLR, ReduceLROnPlateau,
-  LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts,
+  LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR,
   type SchedulerStateDict, type StepLROptions, type MultiStepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions,
   type LinearLROptions, type SequentialLROptions, type WarmupCosineOptions, type ReduceLROnPlateauOptions,
   type LrLambda, type LambdaLROptions, type MultiplicativeLROptions, type ConstantLROptions, type PolynomialLROptions,
-  type CosineAnnealingWarmRestartsOptions,
+  type CosineAnnealingWarmRestartsOptions, type CyclicLROptions, type OneCycleLROptions, type OneCyclePhase,
 } from "./lr_scheduler.js";
 export { clipGradNorm_, clipGradValue_ } from "./clip_grad.js";

@@ -767,6 +767,336 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
 }
 
+// ---- momentum cycling (OneCycleLR, CyclicLR) ---------------------------------------------------------------------
+
+/**
+ * Which option holds an optimizer's momentum: Adam's and AdamW's first beta (betas[0]) plays the part of SGD's and
+ * RMSprop's momentum. Throws when the optimizer has neither.
+ */
+function findMomentumKind(name: string, optimizer: AnyOptimizer): "momentum" | "betas" {
+  const defaults = (optimizer.defaults ?? {}) as object;
+  if ("betas" in defaults) return "betas";
+  if ("momentum" in defaults) return "momentum";
+  throw new Error(`${name}: cycleMomentum needs an optimizer with momentum (SGD, RMSprop) or betas (Adam, AdamW), and ${optimizer.constructor?.name ?? "this optimizer"} has neither; pass cycleMomentum: false`);
+}
+
+function setMomentum(group: object, kind: "momentum" | "betas", value: number): void {
+  const g = group as Record<string, unknown>;
+  if (kind === "betas") g.betas = [value, ...(g.betas as readonly number[]).slice(1)];
+  else g.momentum = value;
+}
+
+// ---- CyclicLR ----------------------------------------------------------------------------------------------------
+
+export interface CyclicLROptions {
+  /** The lr at the bottom of each cycle: one for every group or one per group. The groups' lr is set to it. */
+  baseLr: number | readonly number[];
+  /** The lr at the top of the first cycle (later cycles may be scaled down by the mode). One or one per group. */
+  maxLr: number | readonly number[];
+  /** Steps from baseLr up to maxLr. Default 2000. */
+  stepSizeUp?: number;
+  /** Steps from maxLr back down to baseLr. Default stepSizeUp. */
+  stepSizeDown?: number;
+  /**
+   * How the height of the cycle changes: "triangular" keeps it, "triangular2" halves it every cycle, "exp_range"
+   * multiplies it by gamma every step. Ignored when scaleFn is given. Default "triangular".
+   */
+  mode?: "triangular" | "triangular2" | "exp_range";
+  /** The factor of "exp_range". Default 1. */
+  gamma?: number;
+  /** A custom scale of the cycle's height, in [0, 1], of the cycle number (from 1) or of the step (see scaleMode). */
+  scaleFn?: (x: number) => number;
+  /** What scaleFn is a function of: "cycle" or "iterations" (steps since the start). Default "cycle". */
+  scaleMode?: "cycle" | "iterations";
+  /** Cycle the momentum (SGD's momentum, Adam's betas[0]) inversely to the lr. Default true. */
+  cycleMomentum?: boolean;
+  /** The momentum at the top of the lr's cycle. One or one per group. Default 0.8. */
+  baseMomentum?: number | readonly number[];
+  /** The momentum at the bottom of the lr's cycle. One or one per group. Default 0.9. */
+  maxMomentum?: number | readonly number[];
+  lastEpoch?: number;
+}
+
+const CYCLIC_LR_OPTION_KEYS = optionKeys<CyclicLROptions>({
+  baseLr: true, maxLr: true, stepSizeUp: true, stepSizeDown: true, mode: true, gamma: true, scaleFn: true, scaleMode: true,
+  cycleMomentum: true, baseMomentum: true, maxMomentum: true, lastEpoch: true,
+});
+
+const CYCLIC_MODES: readonly string[] = ["triangular", "triangular2", "exp_range"];
+
+/**
+ * The cyclical learning rate (Smith, 2017): lr climbs linearly from baseLr to maxLr over stepSizeUp steps, falls
+ * back over stepSizeDown steps, and repeats. At step t, with cycle length L = stepSizeUp + stepSizeDown,
+ *   cycle = ⌊1 + t / L⌋,  x = 1 + t / L − cycle (the position in the cycle, in [0, 1)),
+ *   h = x / r on the way up (x <= r = stepSizeUp / L), (x − 1) / (r − 1) on the way down,
+ *   lr = baseLr + (maxLr − baseLr) · h · scale,  momentum = maxMomentum − (maxMomentum − baseMomentum) · h · scale,
+ * where scale is 1 ("triangular"), 1 / 2^(cycle − 1) ("triangular2"), gamma^t ("exp_range") or scaleFn's value.
+ * Step it after every batch. Adam's betas[0] is cycled as SGD's momentum is, as later PyTorch releases do (1.13
+ * refuses an optimizer without momentum unless cycleMomentum is false); every other value is 1.13's.
+ */
+export class CyclicLR extends LRScheduler {
+  maxLrs: number[];
+  totalSize: number;
+  stepRatio: number;
+  mode: "triangular" | "triangular2" | "exp_range";
+  gamma: number;
+  scaleFn: ((x: number) => number) | null;
+  scaleMode: "cycle" | "iterations";
+  cycleMomentum: boolean;
+  /** Where the cycled momentum lives: "momentum" (SGD, RMSprop) or "betas" (betas[0]: Adam, AdamW). */
+  momentumKind: "momentum" | "betas" | null;
+  baseMomentums: number[];
+  maxMomentums: number[];
+
+  constructor(optimizer: AnyOptimizer, options: CyclicLROptions) {
+    const name = "CyclicLR";
+    checkOptionKeys(name, options, CYCLIC_LR_OPTION_KEYS);
+    const {
+      baseLr, maxLr, stepSizeUp = 2000, stepSizeDown = stepSizeUp, mode = "triangular", gamma = 1, scaleFn,
+      scaleMode = "cycle", cycleMomentum = true, baseMomentum = 0.8, maxMomentum = 0.9, lastEpoch = -1,
+    } = options;
+    const groups = groupCount(name, optimizer);
+    const baseLrs = perGroup(name, "baseLr", baseLr, groups);
+    const maxLrs = perGroup(name, "maxLr", maxLr, groups);
+    for (const [option, v] of [["stepSizeUp", stepSizeUp], ["stepSizeDown", stepSizeDown]] as const) {
+      if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new RangeError(`${name}: ${option} must be a positive number of steps, got ${show(v)}`);
+    }
+    if (scaleFn === undefined && !CYCLIC_MODES.includes(mode)) {
+      throw new Error(`${name}: mode must be "triangular", "triangular2" or "exp_range" (or give scaleFn), got ${show(mode)}`);
+    }
+    if (scaleFn !== undefined && typeof scaleFn !== "function") throw new TypeError(`${name}: scaleFn must be a function, got ${show(scaleFn)}`);
+    if (scaleMode !== "cycle" && scaleMode !== "iterations") throw new Error(`${name}: scaleMode must be "cycle" or "iterations", got ${show(scaleMode)}`);
+    checkFinite(name, "gamma", gamma);
+    checkBoolean(name, "cycleMomentum", cycleMomentum);
+    const kind = cycleMomentum ? findMomentumKind(name, optimizer) : null;
+    const baseMomentums = cycleMomentum ? perGroup(name, "baseMomentum", baseMomentum, groups) : [];
+    const maxMomentums = cycleMomentum ? perGroup(name, "maxMomentum", maxMomentum, groups) : [];
+    // A new schedule starts at the bottom of the cycle; a resumed one (lastEpoch >= 0) leaves the groups as loaded.
+    if (lastEpoch === -1) {
+      optimizer.paramGroups.forEach((group, i) => {
+        group.lr = baseLrs[i];
+        if (kind !== null) setMomentum(group, kind, maxMomentums[i]);
+      });
+    }
+    super(optimizer, lastEpoch);
+    this.maxLrs = maxLrs;
+    this.totalSize = stepSizeUp + stepSizeDown;
+    this.stepRatio = stepSizeUp / this.totalSize;
+    this.mode = mode;
+    this.gamma = gamma;
+    this.scaleFn = scaleFn ?? null;
+    // Without scaleFn the mode decides what the scale is a function of.
+    this.scaleMode = scaleFn !== undefined ? scaleMode : mode === "exp_range" ? "iterations" : "cycle";
+    this.cycleMomentum = cycleMomentum;
+    this.momentumKind = kind;
+    this.baseMomentums = baseMomentums;
+    this.maxMomentums = maxMomentums;
+    // PyTorch computes the first value from the groups' initialLr (the base class's baseLrs) and only then replaces
+    // baseLrs with baseLr: the two differ only when the groups already had an initialLr from an earlier scheduler,
+    // and then the first lr is that initialLr. Kept so that such a run matches PyTorch's.
+    this.initialStep();
+    this.baseLrs = baseLrs;
+  }
+
+  private scale(x: number): number {
+    if (this.scaleFn !== null) {
+      const s = this.scaleFn(x);
+      if (typeof s !== "number" || !Number.isFinite(s)) throw new TypeError(`CyclicLR: scaleFn returned ${show(s)} for ${x}; it must return a finite number`);
+      return s;
+    }
+    if (this.mode === "triangular2") return 1 / 2 ** (x - 1);
+    if (this.mode === "exp_range") return this.gamma ** x;
+    return 1;
+  }
+
+  /** Also sets each group's momentum when cycleMomentum is on, as PyTorch's get_lr does. */
+  protected getLr(): number[] {
+    const t = this.lastEpoch;
+    const cycle = Math.floor(1 + t / this.totalSize);
+    const x = 1 + t / this.totalSize - cycle;
+    const height = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
+    const scale = this.scale(this.scaleMode === "cycle" ? cycle : t);
+    const lrs = this.baseLrs.map((base, i) => base + (this.maxLrs[i] - base) * height * scale);
+    if (this.momentumKind !== null) {
+      const kind = this.momentumKind;
+      this.optimizer.paramGroups.forEach((group, i) => {
+        const top = this.maxMomentums[i];
+        setMomentum(group, kind, top - (top - this.baseMomentums[i]) * height * scale);
+      });
+    }
+    return lrs;
+  }
+
+  protected override functionFields(): readonly string[] {
+    return ["scaleFn"];
+  }
+}
+
+// ---- OneCycleLR --------------------------------------------------------------------------------------------------
+
+export interface OneCycleLROptions {
+  /** The peak lr: one for every group or one per group. */
+  maxLr: number | readonly number[];
+  /** Steps in the whole cycle. If not given, epochs · stepsPerEpoch. */
+  totalSteps?: number;
+  /** With stepsPerEpoch, gives totalSteps when it is not given. */
+  epochs?: number;
+  stepsPerEpoch?: number;
+  /** The fraction of the cycle spent raising the lr, in [0, 1]. Default 0.3. */
+  pctStart?: number;
+  /** "cos" (cosine annealing) or "linear" between the phases' end points. Default "cos". */
+  annealStrategy?: "cos" | "linear";
+  /** Cycle the momentum (SGD's momentum, Adam's betas[0]) inversely to the lr. Default true. */
+  cycleMomentum?: boolean;
+  /** The momentum at the lr's peak. One or one per group. Default 0.85. */
+  baseMomentum?: number | readonly number[];
+  /** The momentum at the start and end. One or one per group. Default 0.95. */
+  maxMomentum?: number | readonly number[];
+  /** The starting lr is maxLr / divFactor. Default 25. */
+  divFactor?: number;
+  /** The final lr is the starting lr / finalDivFactor. Default 1e4. */
+  finalDivFactor?: number;
+  /** Three phases (up, back down to the starting lr, then down to the final lr) instead of two. Default false. */
+  threePhase?: boolean;
+  lastEpoch?: number;
+}
+
+const ONE_CYCLE_LR_OPTION_KEYS = optionKeys<OneCycleLROptions>({
+  maxLr: true, totalSteps: true, epochs: true, stepsPerEpoch: true, pctStart: true, annealStrategy: true, cycleMomentum: true,
+  baseMomentum: true, maxMomentum: true, divFactor: true, finalDivFactor: true, threePhase: true, lastEpoch: true,
+});
+
+/** One phase of the 1cycle schedule: lr and momentum move from the start points to the end points by endStep. */
+export interface OneCyclePhase {
+  endStep: number;
+  startLr: "initial" | "max" | "min";
+  endLr: "initial" | "max" | "min";
+  startMomentum: "base" | "max";
+  endMomentum: "base" | "max";
+}
+
+/**
+ * The 1cycle policy (Smith & Topin, 2017), as PyTorch's OneCycleLR: lr rises from initial = maxLr / divFactor to
+ * maxLr over the first pctStart of totalSteps, then falls to min = initial / finalDivFactor (two phases, fastai's
+ * form), or with threePhase falls back to initial over as many steps and then to min. Each phase anneals from its
+ * start to its end value, by cosine, start + (end − start)(1 − cos(π p)) / 2, or linearly, with p the fraction of
+ * the phase done. Momentum moves the other way, maxMomentum -> baseMomentum -> maxMomentum. Phase k ends at step
+ * pctStart · totalSteps − 1 (and 2 · pctStart · totalSteps − 2 for the second of three); the last ends at
+ * totalSteps − 1, and the schedule may be stepped up to lastEpoch = totalSteps. Step it after every batch.
+ * The base class's baseLrs (the groups' initialLr) are the starting lrs: construction sets them to maxLr / divFactor.
+ */
+export class OneCycleLR extends LRScheduler {
+  totalSteps: number;
+  pctStart: number;
+  phases: OneCyclePhase[];
+  annealStrategy: "cos" | "linear";
+  maxLrs: number[];
+  minLrs: number[];
+  cycleMomentum: boolean;
+  /** Where the cycled momentum lives: "momentum" (SGD, RMSprop) or "betas" (betas[0]: Adam, AdamW). */
+  momentumKind: "momentum" | "betas" | null;
+  baseMomentums: number[];
+  maxMomentums: number[];
+
+  constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {
+    const name = "OneCycleLR";
+    checkOptionKeys(name, options, ONE_CYCLE_LR_OPTION_KEYS);
+    const {
+      maxLr, epochs, stepsPerEpoch, pctStart = 0.3, annealStrategy = "cos", cycleMomentum = true, baseMomentum = 0.85,
+      maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, threePhase = false, lastEpoch = -1,
+    } = options;
+    let { totalSteps } = options;
+    const groups = groupCount(name, optimizer);
+    if (totalSteps !== undefined) {
+      checkPositiveInt(name, "totalSteps", totalSteps);
+    } else if (epochs === undefined && stepsPerEpoch === undefined) {
+      throw new Error(`${name}: give totalSteps, or epochs and stepsPerEpoch (totalSteps = epochs · stepsPerEpoch)`);
+    } else {
+      checkPositiveInt(name, "epochs", epochs);
+      checkPositiveInt(name, "stepsPerEpoch", stepsPerEpoch);
+      totalSteps = epochs! * stepsPerEpoch!;
+    }
+    if (typeof pctStart !== "number" || !(pctStart >= 0 && pctStart <= 1)) throw new RangeError(`${name}: pctStart must be a number in [0, 1], got ${show(pctStart)}`);
+    if (annealStrategy !== "cos" && annealStrategy !== "linear") throw new Error(`${name}: annealStrategy must be "cos" or "linear", got ${show(annealStrategy)}`);
+    for (const [option, v] of [["divFactor", divFactor], ["finalDivFactor", finalDivFactor]] as const) {
+      if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new RangeError(`${name}: ${option} must be a positive number, got ${show(v)}`);
+    }
+    checkBoolean(name, "threePhase", threePhase);
+    checkBoolean(name, "cycleMomentum", cycleMomentum);
+    const maxLrs = perGroup(name, "maxLr", maxLr, groups);
+    const kind = cycleMomentum ? findMomentumKind(name, optimizer) : null;
+    const baseMomentums = cycleMomentum ? perGroup(name, "baseMomentum", baseMomentum, groups) : [];
+    const maxMomentums = cycleMomentum ? perGroup(name, "maxMomentum", maxMomentum, groups) : [];
+    // A new schedule replaces any initialLr the groups had (unlike the other schedulers, which keep it): the
+    // starting lr is defined by maxLr and divFactor. A resumed one (lastEpoch >= 0) keeps the loaded initialLr.
+    if (lastEpoch === -1) {
+      optimizer.paramGroups.forEach((group, i) => {
+        group.initialLr = maxLrs[i] / divFactor;
+        if (kind !== null) setMomentum(group, kind, maxMomentums[i]);
+      });
+    }
+    super(optimizer, lastEpoch);
+    this.totalSteps = totalSteps;
+    this.pctStart = pctStart;
+    this.phases = threePhase
+      ? [
+        { endStep: pctStart * totalSteps - 1, startLr: "initial", endLr: "max", startMomentum: "max", endMomentum: "base" },
+        { endStep: 2 * pctStart * totalSteps - 2, startLr: "max", endLr: "initial", startMomentum: "base", endMomentum: "max" },
+        { endStep: totalSteps - 1, startLr: "initial", endLr: "min", startMomentum: "max", endMomentum: "max" },
+      ]
+      : [
+        { endStep: pctStart * totalSteps - 1, startLr: "initial", endLr: "max", startMomentum: "max", endMomentum: "base" },
+        { endStep: totalSteps - 1, startLr: "max", endLr: "min", startMomentum: "base", endMomentum: "max" },
+      ];
+    this.annealStrategy = annealStrategy;
+    this.maxLrs = maxLrs;
+    this.minLrs = this.baseLrs.map((initial) => initial / finalDivFactor);
+    this.cycleMomentum = cycleMomentum;
+    this.momentumKind = kind;
+    this.baseMomentums = baseMomentums;
+    this.maxMomentums = maxMomentums;
+    this.initialStep();
+  }
+
+  private anneal(start: number, end: number, pct: number): number {
+    if (this.annealStrategy === "linear") return (end - start) * pct + start;
+    return end + (start - end) / 2 * (Math.cos(Math.PI * pct) + 1);
+  }
+
+  /** Also sets each group's momentum when cycleMomentum is on, as PyTorch's get_lr does. */
+  protected getLr(): number[] {
+    const t = this.lastEpoch;
+    if (t > this.totalSteps) {
+      throw new Error(`OneCycleLR: stepped past the end of the schedule (lastEpoch ${t}, totalSteps ${this.totalSteps}); it allows totalSteps steps after construction`);
+    }
+    // The phase that holds step t (the last phase also takes t = totalSteps), and where it starts.
+    let p = 0;
+    let start = 0;
+    while (p < this.phases.length - 1 && t > this.phases[p].endStep) {
+      start = this.phases[p].endStep;
+      p += 1;
+    }
+    const phase = this.phases[p];
+    if (phase.endStep === start) {
+      // PyTorch divides by zero here (ZeroDivisionError); say why instead.
+      throw new RangeError(`OneCycleLR: phase ${p + 1} of the schedule has no steps (it starts and ends at step ${start}), with pctStart ${this.pctStart} and totalSteps ${this.totalSteps}; choose another pctStart`);
+    }
+    const pct = (t - start) / (phase.endStep - start);
+    const lrs = this.baseLrs.map((initial, i) => {
+      const at = (point: OneCyclePhase["startLr"]) => (point === "initial" ? initial : point === "max" ? this.maxLrs[i] : this.minLrs[i]);
+      return this.anneal(at(phase.startLr), at(phase.endLr), pct);
+    });
+    if (this.momentumKind !== null) {
+      const kind = this.momentumKind;
+      this.optimizer.paramGroups.forEach((group, i) => {
+        const at = (point: OneCyclePhase["startMomentum"]) => (point === "base" ? this.baseMomentums[i] : this.maxMomentums[i]);
+        setMomentum(group, kind, this.anneal(at(phase.startMomentum), at(phase.endMomentum), pct));
+      });
+    }
+    return lrs;
+  }
+}
+
 // ---- ReduceLROnPlateau -------------------------------------------------------------------------------------------
 
 export interface ReduceLROnPlateauOptions {
