@@ -1,8 +1,13 @@
 // Activation layers: thin modules over the functions in src/ops/activation.ts, with PyTorch's options and defaults.
 
 import type { Tensor } from "../tensor/tensor.js";
+import type { DType } from "../tensor/dtype.js";
 import * as A from "../ops/activation.js";
+import { full } from "../ops/creation.js";
+import { noGrad } from "../autograd/grad_mode.js";
 import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+import { checkOptionKeys, optionKeys } from "../util/options.js";
 
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor { return A.sigmoid(x); }
@@ -90,4 +95,54 @@ export class LogSoftmax extends Module {
   constructor(readonly dim: number) { super(); }
   override forward(x: Tensor): Tensor { return A.logSoftmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+/** softmax(-x) along `dim` (required, as for Softmax). */
+export class Softmin extends Module {
+  constructor(readonly dim: number) { super(); }
+  override forward(x: Tensor): Tensor { return A.softmin(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+export class LogSigmoid extends Module {
+  override forward(x: Tensor): Tensor { return A.logsigmoid(x); }
+}
+
+export class Softsign extends Module {
+  override forward(x: Tensor): Tensor { return A.softsign(x); }
+}
+
+export interface PReLUOptions {
+  dtype?: DType;
+}
+
+const PRELU_OPTION_KEYS = optionKeys<PReLUOptions>({ dtype: true });
+
+/**
+ * ReLU with a learnt slope for negative inputs: one slope shared by every element (numParameters 1, the default) or
+ * one per channel (dimension 1 of the input). The slopes are the parameter "weight", shape [numParameters], each
+ * starting at `init` (0.25), as in PyTorch, whose documentation advises against weight decay on them.
+ */
+export class PReLU extends Module {
+  readonly numParameters: number;
+  readonly init: number;
+  weight: Parameter;
+
+  constructor(numParameters = 1, init = 0.25, opts: PReLUOptions = {}) {
+    super();
+    checkOptionKeys("PReLU", opts, PRELU_OPTION_KEYS);
+    const { dtype = "float32" } = opts;
+    if (!Number.isInteger(numParameters) || numParameters < 1) throw new RangeError(`PReLU: numParameters must be a positive integer, got ${numParameters}`);
+    if (typeof init !== "number" || Number.isNaN(init)) throw new TypeError(`PReLU: init must be a number, got ${String(init)}`);
+    this.numParameters = numParameters;
+    this.init = init;
+    this.weight = new Parameter(full([numParameters], init, { dtype }));
+  }
+
+  resetParameters(): void {
+    noGrad(() => this.weight.fill_(this.init));
+  }
+
+  override forward(x: Tensor): Tensor { return A.prelu(x, this.weight); }
+  override extraRepr(): string { return `numParameters=${this.numParameters}`; }
 }

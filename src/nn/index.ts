@@ -15,7 +15,7 @@ export {
 export { Embedding, type EmbeddingOptions, type EmbeddingFromPretrainedOptions } from "./embedding.js";
 export {
   Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, SiLU, Softplus, Mish, Hardtanh, ReLU6, Hardsigmoid, Hardswish,
-  Softmax, LogSoftmax,
+  Softmax, LogSoftmax, Softmin, LogSigmoid, Softsign, PReLU, type PReLUOptions,
 } from "./activation.js";
 export {
   MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,

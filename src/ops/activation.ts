@@ -4,10 +4,11 @@
 
 import { exclusive, record } from "../autograd/graph.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { sliceDims, normalizeDim, numel } from "../tensor/shape.js";
-import { contiguousData, empty, type Tensor } from "../tensor/tensor.js";
+import { sliceDims, normalizeDim, numel, ShapeError, fmt } from "../tensor/shape.js";
+import { contiguousData, empty, Tensor } from "../tensor/tensor.js";
+import { isFloat } from "../tensor/dtype.js";
 import { getBackend } from "../backend/registry.js";
-import { floatUnary, reluBackward, where } from "./elementwise.js";
+import { floatUnary, minimum, reluBackward, where } from "./elementwise.js";
 import { INV_SQRT_2, SQRT_2_OVER_PI } from "../backend/reference/math.js";
 
 export function tanh(x: Tensor): Tensor {
@@ -127,6 +128,50 @@ function softmaxOp(name: string, x0: Tensor, dim: number, log: boolean): Tensor 
   getBackend().softmax(contiguousData(x), outer, size, inner, out.data, log);
   return record(name, out, [x], (g) =>
     [log ? g.sub(out.exp().mul(g.sum(d, true))) : out.mul(g.sub(g.mul(out).sum(d, true)))]);
+}
+
+/**
+ * log(sigmoid(x)), written as min(x, 0) - log1p(exp(-|x|)): neither exp can overflow, and a large negative x gives
+ * x rather than log(0). The gradient is the exact derivative sigmoid(-x), as PyTorch's log_sigmoid_backward.
+ */
+export function logsigmoid(x0: Tensor): Tensor {
+  const x = isFloatTensor(x0) ? x0 : x0.float();
+  const out = noGrad(() => minimum(x, 0).sub(x.abs().neg().exp().log1p()));
+  return record("logsigmoid", out, [x], (g) => [g.mul(x.neg().sigmoid())]);
+}
+
+/** x / (1 + |x|), composed as PyTorch composes it, so autograd gives the same gradient (1 at x = 0). */
+export function softsign(x: Tensor): Tensor {
+  return x.div(x.abs().add(1));
+}
+
+/** softmax(-x) along `dim`: the smallest entries get the largest weights. */
+export function softmin(x: Tensor, dim: number): Tensor {
+  return softmaxOp("softmin", x.neg(), dim, false);
+}
+
+/**
+ * Parametric ReLU: x where x > 0, weight * x elsewhere. The weight holds one slope for every element, or one per
+ * channel (dimension 1 of the input, as PyTorch reads it; a 1-D input counts as one channel). Written with where,
+ * so x = 0 takes the slope branch and its gradient there is the weight, as in PyTorch's prelu_backward.
+ */
+export function prelu(x: Tensor, weight: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError("prelu: input must be a tensor");
+  if (!(weight instanceof Tensor)) throw new TypeError("prelu: weight must be a tensor");
+  if (!isFloat(x.dtype) || !isFloat(weight.dtype)) throw new TypeError(`prelu: input and weight must be floating point, got ${x.dtype} and ${weight.dtype}`);
+  if (weight.ndim > 1) throw new ShapeError(`prelu: weight must be a scalar or 1-D, got shape ${fmt(weight.shape)}`);
+  const n = weight.numel();
+  let w: Tensor;
+  if (n === 1) {
+    w = weight.reshape([]);
+  } else {
+    const channels = x.ndim >= 2 ? x.shape[1] : 1;
+    if (n !== channels) {
+      throw new ShapeError(`prelu: weight has ${n} entries but the input ${fmt(x.shape)} has ${channels} channel${channels === 1 ? "" : "s"} (dimension 1; a 0-D or 1-D input has 1); give one weight, or one per channel`);
+    }
+    w = weight.reshape([n, ...sliceDims(x.shape, 2).map(() => 1)]);
+  }
+  return where(x.gt(0), x, x.mul(w));
 }
 
 function isFloatTensor(x: Tensor): boolean {

@@ -3,5 +3,5 @@
 
 export {
   tanh, sigmoid, relu, leakyRelu, elu, selu, gelu, silu, softplus, mish, hardtanh, relu6, hardsigmoid, hardswish,
-  softmax, logSoftmax,
+  softmax, logSoftmax, softmin, logsigmoid, softsign, prelu,
 } from "../../ops/activation.js";
