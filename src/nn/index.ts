@@ -10,7 +10,8 @@ export { Dropout, Dropout2d } from "./dropout.js";
 export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions, type ConvTranspose2dModuleOptions, type PaddingMode } from "./conv.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling.js";
 export {
-  BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormModuleOptions, type LayerNormModuleOptions,
+  BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormModuleOptions, type LayerNormModuleOptions,
+  type GroupNormModuleOptions,
 } from "./normalization.js";
 export { Embedding, type EmbeddingOptions, type EmbeddingFromPretrainedOptions } from "./embedding.js";
 export {

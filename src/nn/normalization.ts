@@ -1,4 +1,4 @@
-// Normalization layers: BatchNorm1d, BatchNorm2d and LayerNorm, with PyTorch's options, defaults and state-dict
+// Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm, with PyTorch's options, defaults and state-dict
 // keys. BatchNorm's buffers are attributes named as PyTorch names them (running_mean, running_var,
 // num_batches_tracked), because a state-dict key is the attribute path; runningMean, runningVar and
 // numBatchesTracked are camelCase accessors for the same tensors.
@@ -7,7 +7,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { DType } from "../tensor/dtype.js";
 import { ShapeError, fmt } from "../tensor/shape.js";
 import { ones, zeros } from "../ops/creation.js";
-import { batchNorm, layerNorm } from "../ops/norm.js";
+import { batchNorm, groupNorm, layerNorm } from "../ops/norm.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -176,5 +176,63 @@ export class LayerNorm extends Module {
 
   override extraRepr(): string {
     return `[${this.normalizedShape.join(", ")}], eps=${this.eps}, elementwiseAffine=${this.elementwiseAffine}`;
+  }
+}
+
+export interface GroupNormModuleOptions {
+  eps?: number;
+  /** Learn a per-channel scale (weight, init 1) and shift (bias, init 0). Default true. */
+  affine?: boolean;
+  dtype?: DType;
+}
+
+const GROUP_NORM_OPTION_KEYS = optionKeys<GroupNormModuleOptions>({ eps: true, affine: true, dtype: true });
+
+/**
+ * Normalises each sample's groups of numChannels / numGroups channels over those channels and all positions of an
+ * [N, C, *] input; its statistics do not depend on the batch, so it behaves the same in training and evaluation and
+ * works with batches of one. numGroups 1 normalises whole samples; numGroups = numChannels, each channel alone.
+ */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(numGroups: number, numChannels: number, opts: GroupNormModuleOptions = {}) {
+    super();
+    checkOptionKeys("GroupNorm", opts, GROUP_NORM_OPTION_KEYS);
+    const { eps = 1e-5, affine = true, dtype = "float32" } = opts;
+    if (!Number.isInteger(numGroups) || numGroups < 1) throw new RangeError(`GroupNorm: numGroups must be a positive integer, got ${numGroups}`);
+    if (!Number.isInteger(numChannels) || numChannels < 1) throw new RangeError(`GroupNorm: numChannels must be a positive integer, got ${numChannels}`);
+    if (numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    if (!(eps >= 0)) throw new RangeError(`GroupNorm: eps must be a non-negative number, got ${eps}`);
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = eps;
+    this.affine = affine;
+    this.weight = affine ? new Parameter(ones([numChannels], { dtype })) : null;
+    this.bias = affine ? new Parameter(zeros([numChannels], { dtype })) : null;
+  }
+
+  resetParameters(): void {
+    noGrad(() => {
+      this.weight?.fill_(1);
+      this.bias?.zero_();
+    });
+  }
+
+  override forward(x: Tensor): Tensor {
+    // Without affine parameters PyTorch accepts any channel count that numGroups divides, so only then is it free.
+    if (this.affine && (x.ndim < 2 || x.shape[1] !== this.numChannels)) {
+      throw new ShapeError(`GroupNorm: expected an input [N, ${this.numChannels}, *] (${this.numChannels} channels in dimension 1), got shape ${fmt(x.shape)}`);
+    }
+    return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.affine}`;
   }
 }

@@ -105,3 +105,33 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
   if (opts.bias) y = y.add(opts.bias);
   return y;
 }
+
+/**
+ * Group normalization of input [N, C, *]: the C channels are split into numGroups groups of C / numGroups
+ * consecutive channels, and each sample's group is normalised over its channels and all spatial positions with its
+ * own mean and biased variance, (x - mean) / sqrt(var + eps); then per-channel weight [C] and bias [C] apply.
+ * Unlike batchNorm it keeps no running statistics, so training and evaluation compute the same thing.
+ * Weight and bias are positional, as in torch.nn.functional.group_norm.
+ */
+export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  const op = "groupNorm";
+  if (!(input instanceof Tensor)) throw new TypeError(`${op}: input must be a tensor`);
+  if (!isFloat(input.dtype)) throw new TypeError(`${op}: input must be floating point, got ${input.dtype}`);
+  if (input.ndim < 2) throw new ShapeError(`${op}: expected an input of at least 2 dimensions [N, C, ...], got shape ${fmt(input.shape)}`);
+  const [n, c] = input.shape;
+  if (!Number.isInteger(numGroups) || numGroups < 1) throw new RangeError(`${op}: numGroups must be a positive integer, got ${numGroups}`);
+  if (c % numGroups !== 0) {
+    throw new ShapeError(`${op}: the ${c} channels of input ${fmt(input.shape)} are not divisible by numGroups=${numGroups}`);
+  }
+  if (typeof eps !== "number" || !(eps >= 0)) throw new RangeError(`${op}: eps must be a non-negative number, got ${eps}`);
+  const w = checkPerChannel(op, "weight", weight, c, input);
+  const b = checkPerChannel(op, "bias", bias, c, input);
+  // One row per (sample, group): its channels and every spatial position.
+  const grouped = input.reshape([n, numGroups, numel(input.shape) / Math.max(1, n * numGroups)]);
+  const centered = grouped.sub(grouped.mean(2, true));
+  let y = centered.mul(centered.square().mean(2, true).add(eps).rsqrt()).reshape(input.shape);
+  const perChannel = [1, c, ...sliceDims(input.shape, 2).map(() => 1)];
+  if (w !== null) y = y.mul(w.reshape(perChannel));
+  if (b !== null) y = y.add(b.reshape(perChannel));
+  return y;
+}

@@ -10,7 +10,7 @@ export {
   conv1d, conv2d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
   type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,
 } from "../../ops/conv.js";
-export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from "../../ops/norm.js";
+export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from "../../ops/norm.js";
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
   type Reduction, type ReductionOptions, type HuberLossOptions, type SmoothL1LossOptions, type BinaryCrossEntropyOptions,
