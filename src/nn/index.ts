@@ -19,7 +19,7 @@ export {
   Softmax, LogSoftmax, Softmin, LogSigmoid, Softsign, PReLU, type PReLUOptions,
 } from "./activation.js";
 export {
-  MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
+  MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss, KLDivLoss,
 } from "./loss.js";
 export * as functional from "./functional/index.js";
 export * as init from "./init.js";

@@ -101,3 +101,22 @@ export class CrossEntropyLoss extends Loss {
     return [super.extraRepr(), this.labelSmoothing > 0 ? `labelSmoothing=${this.labelSmoothing}` : ""].filter(Boolean).join(", ");
   }
 }
+
+/**
+ * KL divergence of log-probability inputs from a target distribution (see functional klDiv). Its reductions include
+ * "batchmean", the true KL divergence per sample; the default "mean" divides by every element, as PyTorch's does.
+ */
+export class KLDivLoss extends Module<[Tensor, Tensor]> {
+  readonly reduction: L.KlDivReduction;
+  readonly logTarget: boolean;
+  constructor(opts: L.KlDivOptions = {}) {
+    super();
+    const { reduction, logTarget } = L.checkKlDivOptions("KLDivLoss", opts);
+    this.reduction = reduction;
+    this.logTarget = logTarget;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor { return L.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget }); }
+  override extraRepr(): string {
+    return [this.reduction === "mean" ? "" : `reduction="${this.reduction}"`, this.logTarget ? "logTarget=true" : ""].filter(Boolean).join(", ");
+  }
+}

@@ -12,7 +12,7 @@ export {
 } from "../../ops/conv.js";
 export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from "../../ops/norm.js";
 export {
-  mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
+  mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy, klDiv,
   type Reduction, type ReductionOptions, type HuberLossOptions, type SmoothL1LossOptions, type BinaryCrossEntropyOptions,
-  type BinaryCrossEntropyWithLogitsOptions, type NllLossOptions, type CrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions, type NllLossOptions, type CrossEntropyOptions, type KlDivReduction, type KlDivOptions,
 } from "./loss.js";

@@ -53,6 +53,17 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
+/** KL divergence's reductions: those of the other losses, and "batchmean", the sum over the batch size. */
+export type KlDivReduction = Reduction | "batchmean";
+
+export interface KlDivOptions {
+  /** "mean" (default): the sum over the number of elements, as PyTorch's "mean" (not the KL divergence: that is
+   *  "batchmean", the sum over the batch size); "sum"; "none": the pointwise terms. */
+  reduction?: KlDivReduction;
+  /** The target holds log-probabilities rather than probabilities (default false). */
+  logTarget?: boolean;
+}
+
 // The names each loss accepts (the nn loss modules check theirs against the same lists).
 export const REDUCTION_OPTION_KEYS = optionKeys<ReductionOptions>({ reduction: true });
 export const HUBER_LOSS_OPTION_KEYS = optionKeys<HuberLossOptions>({ reduction: true, delta: true });
@@ -61,6 +72,7 @@ export const BCE_OPTION_KEYS = optionKeys<BinaryCrossEntropyOptions>({ reduction
 export const BCE_WITH_LOGITS_OPTION_KEYS = optionKeys<BinaryCrossEntropyWithLogitsOptions>({ reduction: true, weight: true, posWeight: true });
 export const NLL_LOSS_OPTION_KEYS = optionKeys<NllLossOptions>({ reduction: true, weight: true, ignoreIndex: true });
 export const CROSS_ENTROPY_OPTION_KEYS = optionKeys<CrossEntropyOptions>({ reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true });
+export const KL_DIV_OPTION_KEYS = optionKeys<KlDivOptions>({ reduction: true, logTarget: true });
 
 // ---- shared checks ---------------------------------------------------------------------------------------------
 
@@ -384,4 +396,46 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   else if (reduction === "sum") smoothReduced = smooth.sum();
   else smoothReduced = smooth.sum().div(targetWeights(logp, weight, tg).sum());
   return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / c));
+}
+
+// ---- distributions ---------------------------------------------------------------------------------------------
+
+/** Checks KL divergence's options (klDiv and KLDivLoss share it) and returns them with their defaults. */
+export function checkKlDivOptions(op: string, opts: KlDivOptions): Required<KlDivOptions> {
+  checkOptionKeys(op, opts, KL_DIV_OPTION_KEYS);
+  const { reduction = "mean", logTarget = false } = opts;
+  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none" && reduction !== "batchmean") {
+    throw new TypeError(`${op}: reduction must be "mean", "batchmean", "sum" or "none", got ${JSON.stringify(reduction)}`);
+  }
+  if (typeof logTarget !== "boolean") throw new TypeError(`${op}: logTarget must be a boolean, got ${JSON.stringify(logTarget)}`);
+  return { reduction, logTarget };
+}
+
+/**
+ * x log(y), and 0 where x = 0 (unless y is NaN), with PyTorch's gradient rule for torch.xlogy: for x, log(y) where
+ * x != 0 (and 0 where x = 0); for y, x / y, which is NaN at x = y = 0. KL divergence takes xlogy(t, t), so its
+ * target gradient at a zero target is NaN, as in PyTorch: the derivative of t log t is unbounded there.
+ */
+function xlogy(x: Tensor, y: Tensor): Tensor {
+  const out = noGrad(() => where(x.eq(0).logicalAnd(y.isnan().logicalNot()), 0, x.mul(y.log())));
+  return record("xlogy", out, [x, y], (g) => [
+    x.requiresGrad ? g.mul(where(x.ne(0).logicalOr(y.isnan()), y.log(), 0)) : null,
+    y.requiresGrad ? g.mul(x.div(y)) : null,
+  ]);
+}
+
+/**
+ * Kullback-Leibler divergence of log-probabilities `input` from the target distribution, pointwise
+ *   t log t - t x          (logTarget false; 0 where t = 0, as t log t tends to 0 there)
+ *   exp(t) (t - x)         (logTarget true, t a log-probability)
+ * then reduced. "mean" divides the sum by every element, as PyTorch does; "batchmean" by the batch size (the first
+ * dimension; a 0-D input is not divided), which is the KL divergence of each sample averaged over the batch.
+ */
+export function klDiv(input: Tensor, target: Tensor, opts: KlDivOptions = {}): Tensor {
+  const op = "klDiv";
+  const { reduction, logTarget } = checkKlDivOptions(op, opts);
+  checkPair(op, input, target);
+  const loss = logTarget ? target.exp().mul(target.sub(input)) : xlogy(target, target).sub(target.mul(input));
+  if (reduction === "batchmean") return input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]);
+  return reduce(loss, reduction);
 }
