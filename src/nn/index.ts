@@ -18,6 +18,7 @@ export {
   Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, SiLU, Softplus, Mish, Hardtanh, ReLU6, Hardsigmoid, Hardswish,
   Softmax, LogSoftmax, Softmin, LogSigmoid, Softsign, PReLU, type PReLUOptions,
 } from "./activation.js";
+export { CosineSimilarity } from "./distance.js";
 export {
   MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss, KLDivLoss,
 } from "./loss.js";

@@ -1,5 +1,5 @@
 // nn.functional: the stateless forms of the layers (linear, convolution, pooling, normalization, dropout,
-// activations) and the loss functions.
+// activations, distances) and the loss functions.
 
 export * from "./activation.js";
 export { linear, embedding } from "./linear.js";
@@ -11,6 +11,7 @@ export {
   type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,
 } from "../../ops/conv.js";
 export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from "../../ops/norm.js";
+export { normalize, cosineSimilarity, type NormalizeOptions, type CosineSimilarityOptions } from "./distance.js";
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy, klDiv,
   type Reduction, type ReductionOptions, type HuberLossOptions, type SmoothL1LossOptions, type BinaryCrossEntropyOptions,
