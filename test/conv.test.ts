@@ -1,4 +1,4 @@
-// Convolutional networks: conv1d/conv2d/convTranspose2d, pooling, batchNorm/layerNorm and dropout2d against
+// Convolutional networks: conv1d/conv2d/convTranspose2d, pooling, batchNorm/layerNorm/groupNorm and dropout2d against
 // PyTorch (test/fixtures/conv.json, written by tools/fixtures/conv.py), forward and backward, in float64 and
 // float32; gradcheck of every op; the errors; the layers' state-dict keys, defaults and train/eval behaviour;
 // and a small CNN that learns. The fixture and gradcheck parts run once per registered backend.
@@ -83,6 +83,7 @@ const OPS: Record<string, OpFn> = {
   Conv2d: (x, a, _c, dtype) => viaModule(nn.Conv2d, x, a, dtype),
   ConvTranspose2d: (x, a, _c, dtype) => viaModule(nn.ConvTranspose2d, x, a, dtype),
   layerNorm: ([x, weight, bias], { normalizedShape, eps }) => F.layerNorm(x, normalizedShape, { weight, bias, eps }),
+  groupNorm: ([x, weight, bias], { numGroups, eps }) => F.groupNorm(x, numGroups, weight ?? null, bias ?? null, eps),
   batchNorm: ([x, weight, bias], a, c, dtype) => {
     const rm = decode(c.running!.mean, dtype), rv = decode(c.running!.var, dtype);
     const y = F.batchNorm(x, rm, rv, { weight, bias, ...a });
@@ -117,6 +118,9 @@ test("the fixture covers every conv, pooling and normalization op", () => {
     assert.equal(typeof (F as unknown as Record<string, unknown>)[op], "function", `${op} is not in nn.functional`);
   }
   for (const layer of ["Conv1d", "Conv2d", "ConvTranspose2d"]) assert.ok(ops.has(layer), `no fixture case for the ${layer} module`);
+  // groupNorm is in nn.functional only: the package root's list of ops is outside this change.
+  assert.ok(ops.has("groupNorm"), "no fixture case for groupNorm");
+  assert.equal(typeof F.groupNorm, "function");
   for (const op of ops) assert.ok(op in OPS, `fixture op ${op} has no row in the table`);
 });
 
@@ -143,6 +147,9 @@ const GRAD_CASES: GradCase[] = [
   ["dropout2d (fixed mask)", (x) => { const g = new ax.Generator(7); return F.dropout2d(x, 0.5, true, g); }, () => [r(2, 3, 2, 2)]],
   ["conv -> relu -> maxPool -> flatten -> linear", (x, w, l) => F.maxPool2d(F.conv2d(x, w, null, { padding: 1 }).relu(), 2).flatten(1).matmul(l),
     () => [r(2, 1, 4, 4), r(2, 1, 3, 3), r(8, 3)]],
+  ["groupNorm 2 groups, weight and bias", (x, w, b) => F.groupNorm(x, 2, w, b), () => [r(2, 4, 3), r(4), r(4)]],
+  ["groupNorm [N, C, H, W], a group per channel, eps 0.1", (x, w, b) => F.groupNorm(x, 3, w, b, 0.1), () => [r(1, 3, 2, 2), r(3), r(3)]],
+  ["groupNorm [N, C], one group, no affine", (x) => F.groupNorm(x, 1), () => [r(3, 4)]],
 ];
 
 const previous = ax.getBackend().name;
@@ -239,6 +246,13 @@ describe("errors name the op and the shapes", () => {
     assert.throws(() => F.dropout2d(f(2, 3), 0.5), /dropout2d: expected a 3-D \(unbatched\) \[C, H, W\] or 4-D \[N, C, H, W\] input, got shape \[2,3\]/);
     assert.throws(() => new nn.BatchNorm2d(3).call(f(2, 3, 4)), /BatchNorm2d: expected a 4-D \[N, C, H, W\] input, got shape \[2,3,4\]/);
     assert.throws(() => new nn.BatchNorm1d(3).call(f(2, 4)), /BatchNorm1d: expected 3 channels in dimension 1, got input shape \[2,4\]/);
+    assert.throws(() => F.groupNorm(f(2, 6, 4), 4), (e: Error) => e instanceof ax.ShapeError && /groupNorm: the 6 channels of input \[2,6,4\] are not divisible by numGroups=4/.test(e.message));
+    assert.throws(() => F.groupNorm(f(2, 6, 4), 3, f(5)), /groupNorm: weight must have shape \[6\] \(one per channel of input \[2,6,4\]\), got \[5\]/);
+    assert.throws(() => F.groupNorm(f(2, 6, 4), 3, null, f(6, 1)), /groupNorm: bias must have shape \[6\] \(one per channel of input \[2,6,4\]\), got \[6,1\]/);
+    assert.throws(() => F.groupNorm(f(6), 3), /groupNorm: expected an input of at least 2 dimensions \[N, C, \.\.\.\], got shape \[6\]/);
+    assert.throws(() => F.groupNorm(f(2, 6), 0), /groupNorm: numGroups must be a positive integer, got 0/);
+    assert.throws(() => F.groupNorm(ax.ones([2, 6], { dtype: "int32" }), 3), /groupNorm: input must be floating point, got int32/);
+    assert.throws(() => new nn.GroupNorm(2, 6).call(f(2, 4, 3)), /GroupNorm: expected an input \[N, 6, \*\] \(6 channels in dimension 1\), got shape \[2,4,3\]/);
   });
 
   test("layer constructors", () => {
@@ -254,6 +268,10 @@ describe("errors name the op and the shapes", () => {
     assert.throws(() => up.call(f(1, 2, 4, 4), [8]), /ConvTranspose2d: outputSize must be 2 integers \[H, W\] \(or 4, the whole output shape\), got \[8\]/);
     assert.throws(() => new nn.MaxPool2d(2, { padding: 2 }), /MaxPool2d: padding 2 must be at most half of the kernel size 2/);
     assert.throws(() => new nn.BatchNorm2d(0), /BatchNorm2d: numFeatures must be a positive integer, got 0/);
+    assert.throws(() => new nn.GroupNorm(4, 6), /GroupNorm: numChannels \(6\) must be divisible by numGroups \(4\)/);
+    assert.throws(() => new nn.GroupNorm(0, 6), /GroupNorm: numGroups must be a positive integer, got 0/);
+    assert.throws(() => new nn.GroupNorm(2, 6, { eps: -1 }), /GroupNorm: eps must be a non-negative number, got -1/);
+    assert.throws(() => new nn.GroupNorm(2, 6, { num_channels: 6 } as never), /GroupNorm: unknown option "num_channels"/);
     assert.throws(() => new nn.Conv2d(1, 1, 3).call(f(1, 2, 5, 5)), /conv2d: the input has 2 channels/);
   });
 });
@@ -285,6 +303,12 @@ describe("layers", () => {
     assert.deepEqual(shapes(new nn.BatchNorm2d(4, { trackRunningStats: false })), sd["BatchNorm2d(4, trackRunningStats=false)"]);
     assert.deepEqual(shapes(new nn.LayerNorm([4, 5])), sd["LayerNorm([4, 5])"]);
     assert.deepEqual(shapes(new nn.LayerNorm(6, { elementwiseAffine: false })), sd["LayerNorm(6, elementwiseAffine=false)"]);
+    assert.deepEqual(shapes(new nn.GroupNorm(2, 6)), sd["GroupNorm(2, 6)"]);
+    assert.deepEqual(shapes(new nn.GroupNorm(3, 6, { affine: false })), sd["GroupNorm(3, 6, affine=false)"]);
+    const gn = new nn.Sequential(
+      new nn.Conv2d(3, 8, 3), new nn.GroupNorm(4, 8), new nn.PReLU(8), new nn.Conv2d(8, 4, 1), new nn.GroupNorm(1, 4, { affine: false }), new nn.PReLU(),
+    );
+    assert.deepEqual(shapes(gn), sd["cnn with GroupNorm and PReLU"]);
     const cnn = new nn.Sequential(
       new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2),
       new nn.Conv2d(8, 16, 3), new nn.Dropout2d(0.25), new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.LayerNorm(16), new nn.Linear(16, 10),
@@ -343,6 +367,25 @@ describe("layers", () => {
     assert.ok(new nn.AdaptiveAvgPool2d(1).call(x).flatten().sub(x.mean([2, 3]).flatten()).abs().max().item() < 1e-6);
     assert.equal(conv.toString(), "Conv2d(4, 6, kernelSize=[3, 2], stride=[2, 1], padding=[1, 1], dilation=[1, 2], groups=2)");
     assert.equal(new nn.BatchNorm2d(8).toString(), "BatchNorm2d(8, eps=0.00001, momentum=0.1, affine=true, trackRunningStats=true)");
+    const gn = new nn.GroupNorm(2, 4, { eps: 1e-3 });
+    ax.noGrad(() => { gn.weight!.copy_(ax.randn([4])); gn.bias!.copy_(ax.randn([4])); });
+    assert.deepEqual(gn.call(x).toArray(), F.groupNorm(x, 2, gn.weight, gn.bias, 1e-3).toArray());
+    assert.deepEqual(new nn.GroupNorm(2, 4, { affine: false }).call(x).toArray(), F.groupNorm(x, 2).toArray());
+    // Without affine parameters any channel count that numGroups divides is accepted, as in PyTorch.
+    assert.deepEqual(new nn.GroupNorm(2, 4, { affine: false }).call(ax.ones([1, 6, 2])).shape, [1, 6, 2]);
+    assert.equal(gn.toString(), "GroupNorm(2, 4, eps=0.001, affine=true)");
+  });
+
+  test("GroupNorm: statistics per sample and group, the same in training and evaluation, and a batch of one works", () => {
+    const gn = new nn.GroupNorm(2, 4, { affine: false });
+    const x = ax.randn([3, 4, 5]).mul(3).add(2);
+    const y = gn.call(x);
+    const groups = y.reshape([3, 2, 10]);
+    assert.ok(groups.mean(2).abs().max().item() < 1e-5);
+    assert.ok(groups.var(2, { correction: 0 }).sub(1).abs().max().item() < 1e-3);
+    gn.eval();
+    assert.deepEqual(gn.call(x).toArray(), y.toArray());
+    assert.deepEqual(gn.call(x.narrow(0, 1, 1)).toArray(), y.narrow(0, 1, 1).toArray());
   });
 
   test("BatchNorm: training normalises with batch statistics, eval with the running ones, noGrad never blocks the update", () => {

@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import * as ax from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 
+const F = ax.nn.functional;
+
 const gen = new ax.Generator(1234);
 const leaf = (t: Tensor): Tensor => t.requiresGrad_();
 /** Standard normal, float64, requiring grad. */
@@ -185,6 +187,19 @@ const CASES: Case[] = [
   ["attention", (q, k, v) => q.matmul(k.mT).div(2).softmax(-1).matmul(v), () => [r(2, 3, 4), r(2, 5, 4), r(2, 5, 2)]],
   ["reused input (fan-out)", (a) => a.mul(a.exp()).add(a.sin().mul(a)), () => [r(2, 3)]],
   ["cross entropy via gather", (z) => z.logSoftmax(1).gather(1, idx([1, 0, 2], [3, 1])).neg().mean(), () => [r(3, 4)]],
+  // nn.functional: activations with a parameter, normalization, divergence and similarity
+  ["prelu one slope (input and weight)", (a, w) => F.prelu(a, w), () => [away([2, 3, 4]), u(0.1, 0.5, 1)]],
+  ["prelu per channel (input and weight)", (a, w) => F.prelu(a, w), () => [away([2, 3, 2, 2]), u(-0.5, 0.5, 3)]],
+  ["logsigmoid", (a) => F.logsigmoid(a), () => [r(3, 4).mul(4).detach().requiresGrad_()]],
+  ["softsign", (a) => F.softsign(a), () => [r(3, 4)]],
+  ["softmin dim 1", (a) => F.softmin(a, 1), () => [r(2, 3, 4)]],
+  ["groupNorm (input, weight, bias)", (x, w, b) => F.groupNorm(x, 2, w, b), () => [r(2, 4, 3), r(4), r(4)]],
+  ["klDiv batchmean (input and target)", (x, t) => F.klDiv(x, t, { reduction: "batchmean" }), () => [r(3, 4), u(0.05, 1, 3, 4)]],
+  ["klDiv logTarget none", (x, t) => F.klDiv(x, t, { reduction: "none", logTarget: true }), () => [r(2, 3), r(2, 3)]],
+  ["normalize p 2 dim 1", (a) => F.normalize(a), () => [r(3, 4)]],
+  ["normalize p 3 dim -1", (a) => F.normalize(a, { p: 3, dim: -1 }), () => [away([2, 3, 4])]],
+  ["cosineSimilarity dim 1", (a, b) => F.cosineSimilarity(a, b), () => [r(3, 4), r(3, 4)]],
+  ["cosineSimilarity broadcast along dim", (a, b) => F.cosineSimilarity(a, b, { dim: -1 }), () => [r(2, 1, 4), r(3, 1)]],
 ];
 
 const previous = ax.getBackend().name;

@@ -12,14 +12,15 @@ const F = nn.functional;
 type Encoded = { shape: number[]; data: (number | string)[]; dtype: "float64" | "int32" };
 type LossCase = {
   name: string;
-  fn: "mseLoss" | "l1Loss" | "huberLoss" | "smoothL1Loss" | "binaryCrossEntropy" | "binaryCrossEntropyWithLogits" | "nllLoss" | "crossEntropy";
+  fn: "mseLoss" | "l1Loss" | "huberLoss" | "smoothL1Loss" | "binaryCrossEntropy" | "binaryCrossEntropyWithLogits" | "nllLoss" | "crossEntropy" | "klDiv";
   input: Encoded;
   target: Encoded;
   options: Record<string, Encoded | number | string>;
   output: Encoded;
   upstream?: Encoded | null;
   grads?: Record<string, Encoded>;
-  /** false: PyTorch's gradient rule is not the derivative here (bce at exactly 0 and 1), so no finite differences. */
+  /** false: PyTorch's gradient rule is not the derivative here (bce at exactly 0 and 1), or it is NaN (klDiv's target
+   *  gradient at a zero target), so no finite differences. */
   gradcheck?: false;
 };
 
@@ -137,6 +138,31 @@ describe("loss details", () => {
     assert.ok(Math.abs(F.crossEntropy(x, t, { labelSmoothing: 0.2 }).item() - F.crossEntropy(x, probs, { labelSmoothing: 0.2 }).item()) < 1e-12);
   });
 
+  test("klDiv: a zero target adds nothing to the loss, gives its input no gradient and its target a NaN one (PyTorch's xlogy)", () => {
+    const x = ax.tensor([-1.2, -0.4], { dtype: "float64", requiresGrad: true });
+    const t = ax.tensor([0, 1], { dtype: "float64", requiresGrad: true });
+    const loss = F.klDiv(x, t, { reduction: "none" });
+    assert.deepEqual(Array.from(loss.toTypedArray()), [0, 0.4]);
+    loss.sum().backward();
+    assert.deepEqual(Array.from(x.grad!.toTypedArray()), [-0, -1]);
+    assert.ok(Number.isNaN(t.grad!.toTypedArray()[0]));
+    assert.equal(t.grad!.toTypedArray()[1], 1 + 0.4); // log 1 + 1 - x
+  });
+
+  test("klDiv: mean divides by every element, batchmean by the batch size, and both equal the KL divergence where they should", () => {
+    ax.manualSeed(6);
+    const p = ax.randn([4, 5], { dtype: "float64" }).softmax(1), q = ax.randn([4, 5], { dtype: "float64" });
+    const sum = F.klDiv(q.logSoftmax(1), p, { reduction: "sum" }).item();
+    assert.ok(Math.abs(F.klDiv(q.logSoftmax(1), p).item() - sum / 20) < 1e-15);
+    assert.ok(Math.abs(F.klDiv(q.logSoftmax(1), p, { reduction: "batchmean" }).item() - sum / 4) < 1e-15);
+    // KL(p || q) per sample, from its definition, averaged over the batch
+    const kl = p.mul(p.log().sub(q.logSoftmax(1))).sum(1).mean().item();
+    assert.ok(Math.abs(F.klDiv(q.logSoftmax(1), p, { reduction: "batchmean" }).item() - kl) < 1e-14);
+    assert.ok(Math.abs(F.klDiv(q.logSoftmax(1), p.log(), { reduction: "batchmean", logTarget: true }).item() - kl) < 1e-14);
+    // a 0-D input is not divided
+    assert.equal(F.klDiv(ax.tensor(-1, { dtype: "float64" }), ax.tensor(0.5, { dtype: "float64" }), { reduction: "batchmean" }).item(), 0.5 * Math.log(0.5) + 0.5);
+  });
+
   test("ignored targets get no gradient", () => {
     const x = ax.randn([3, 4], { requiresGrad: true });
     F.crossEntropy(x, ax.tensor([1, -100, 2], { dtype: "int32" }), { labelSmoothing: 0.1 }).backward();
@@ -158,6 +184,8 @@ describe("loss modules", () => {
       [new nn.BCEWithLogitsLoss({ posWeight: w }), x, y, F.binaryCrossEntropyWithLogits(x, y, { posWeight: w })],
       [new nn.NLLLoss({ weight: w, ignoreIndex: 2 }), x.logSoftmax(1), labels, F.nllLoss(x.logSoftmax(1), labels, { weight: w, ignoreIndex: 2 })],
       [new nn.CrossEntropyLoss({ weight: w, labelSmoothing: 0.1 }), x, labels, F.crossEntropy(x, labels, { weight: w, labelSmoothing: 0.1 })],
+      [new nn.KLDivLoss(), x.logSoftmax(1), y, F.klDiv(x.logSoftmax(1), y)],
+      [new nn.KLDivLoss({ reduction: "batchmean", logTarget: true }), x.logSoftmax(1), t.logSoftmax(1), F.klDiv(x.logSoftmax(1), t.logSoftmax(1), { reduction: "batchmean", logTarget: true })],
     ];
     for (const [m, a, b, expected] of pairs) assert.deepEqual(m.call(a, b).toArray(), expected.toArray(), m.toString());
   });
@@ -171,6 +199,9 @@ describe("loss modules", () => {
     assert.deepEqual(Object.entries(bce.stateDict()).map(([k, v]) => [k, [...v.shape]]), fixture.stateDicts.bceWithLogitsLossWeighted);
     assert.equal(bce.posWeight, bce.pos_weight);
     assert.equal(new nn.CrossEntropyLoss({ labelSmoothing: 0.1, reduction: "sum" }).toString(), 'CrossEntropyLoss(reduction="sum", labelSmoothing=0.1)');
+    assert.deepEqual(Object.entries(new nn.KLDivLoss().stateDict()), fixture.stateDicts["KLDivLoss()"]);
+    assert.equal(new nn.KLDivLoss().toString(), "KLDivLoss()");
+    assert.equal(new nn.KLDivLoss({ reduction: "batchmean", logTarget: true }).toString(), 'KLDivLoss(reduction="batchmean", logTarget=true)');
   });
 });
 
@@ -191,6 +222,13 @@ describe("loss errors", () => {
     ["bce input outside [0,1]", () => F.binaryCrossEntropy(ax.tensor([0.5, 1.5]), ax.tensor([0, 1])), /every input must be a probability in \[0, 1\], found 1\.5/],
     ["bce weight not broadcastable", () => F.binaryCrossEntropy(ax.rand([2, 3]), ax.rand([2, 3]), { weight: ax.ones([2]) }), /weight of shape \[2\] cannot be broadcast to the input shape \[2,3\]/],
     ["huber delta", () => F.huberLoss(x, x, { delta: 0 }), /delta must be positive/],
+    ["klDiv shape mismatch", () => F.klDiv(ax.randn([2, 3]), ax.rand([3])), /klDiv: target shape \[3\] differs from input shape \[2,3\]/],
+    ["klDiv unknown reduction", () => F.klDiv(x, x, { reduction: "avg" as "mean" }), /klDiv: reduction must be "mean", "batchmean", "sum" or "none", got "avg"/],
+    ["klDiv logTarget not a boolean", () => F.klDiv(x, x, { logTarget: 1 as unknown as boolean }), /klDiv: logTarget must be a boolean, got 1/],
+    ["klDiv snake_case option", () => F.klDiv(x, x, { log_target: true } as never), /klDiv: unknown option "log_target" \(did you mean "logTarget"\?\)/],
+    ["klDiv integer target", () => F.klDiv(x, ax.zeros([3, 4], { dtype: "int32" })), /klDiv: target must be floating point, got int32/],
+    ["KLDivLoss unknown reduction", () => new nn.KLDivLoss({ reduction: "batch" as "mean" }), /KLDivLoss: reduction must be "mean", "batchmean", "sum" or "none", got "batch"/],
+    ["KLDivLoss snake_case option", () => new nn.KLDivLoss({ log_target: true } as never), /KLDivLoss: unknown option "log_target" \(did you mean "logTarget"\?\)/],
     ["0-d input to crossEntropy", () => F.crossEntropy(ax.tensor(1), ax.tensor(0, { dtype: "int32" })), /input must be \[C\], \[N, C\] or \[N, C, d1, \.\.\.\]/],
   ];
   for (const [name, fn, re] of cases) test(name, () => assert.throws(fn, re));
