@@ -1,5 +1,5 @@
-// Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm, with PyTorch's options, defaults and state-dict
-// keys. BatchNorm's buffers are attributes named as PyTorch names them (running_mean, running_var,
+// Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm, with PyTorch's options, defaults and
+// state-dict keys. BatchNorm's buffers are attributes named as PyTorch names them (running_mean, running_var,
 // num_batches_tracked), because a state-dict key is the attribute path; runningMean, runningVar and
 // numBatchesTracked are camelCase accessors for the same tensors.
 
@@ -225,7 +225,7 @@ export class GroupNorm extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    // Without affine parameters PyTorch accepts any channel count that numGroups divides, so only then is it free.
+    // Checked only with affine parameters: without them PyTorch accepts any channel count that numGroups divides.
     if (this.affine && (x.ndim < 2 || x.shape[1] !== this.numChannels)) {
       throw new ShapeError(`GroupNorm: expected an input [N, ${this.numChannels}, *] (${this.numChannels} channels in dimension 1), got shape ${fmt(x.shape)}`);
     }

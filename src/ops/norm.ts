@@ -1,6 +1,7 @@
-// Normalization: batchNorm (per channel, over the batch and spatial dims, with running statistics) and layerNorm
-// (over the trailing dims of each sample). Both are compositions of elementwise ops and reductions, so autograd
-// derives their gradients; the running statistics are updated in place outside the graph, as PyTorch does.
+// Normalization: batchNorm (per channel, over the batch and spatial dims, with running statistics), layerNorm
+// (over the trailing dims of each sample) and groupNorm (over groups of channels of each sample). All are
+// compositions of elementwise ops and reductions, so autograd derives their gradients; batchNorm's running
+// statistics are updated in place outside the graph, as PyTorch does.
 
 import { noGrad } from "../autograd/grad_mode.js";
 import { isFloat } from "../tensor/dtype.js";
