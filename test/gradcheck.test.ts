@@ -165,6 +165,7 @@ const CASES: Case[] = [
   ["norm p=1", (a) => a.norm(1), () => [away([3, 4])]],
   ["norm p=3 dims [0,2] keepdim", (a) => a.norm(3, [0, 2], true), () => [away([2, 3, 4])]],
   ["norm p=inf", (a) => a.norm(Infinity, 0), () => [away([3, 4])]],
+  ["norm p=-1", (a) => a.norm(-1, 1), () => [away([3, 4], [0], 0.3)]],
   ["pad", (a) => ax.pad(a, [1, 2, 0, 1], "constant", 0.5).mul(ax.arange(4 * 6).reshape([4, 6]).double()), () => [r(3, 3)]],
   ["pad negative (crop)", (a) => ax.pad(a, [-1, 2, 1, -1]).square(), () => [r(3, 4)]],
   ["pad reflect", (a) => ax.pad(a, [2, 1, 1, 2], "reflect").square(), () => [r(1, 3, 4)]],

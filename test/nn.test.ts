@@ -259,6 +259,10 @@ describe("modes, gradients, apply, dtype", () => {
     assert.deepEqual(Object.keys(lin.stateDict()), ["weight", "bias"]);
     (lin as unknown as { bias: null }).bias = null; // a declared-but-absent parameter, as PyTorch's None
     assert.deepEqual(Object.keys(lin.stateDict()), ["weight"]);
+    // Once a walk has seen the parameter gone, a plain tensor in its place is deliberate (PyTorch allows it after
+    // `del m.bias`): a buffer-like attribute, not an error.
+    (lin as unknown as { bias: Tensor }).bias = ax.zeros([2]);
+    assert.deepEqual(lin.namedParameters().map(([k]) => k), ["weight"]);
   });
 
   test("to(dtype) casts parameters and buffers", () => {

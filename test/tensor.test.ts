@@ -295,19 +295,19 @@ describe("autograd controls", () => {
     assert.deepEqual(x.grad!.toArray(), [5, 5, 5]);
   });
 
-  test("backward frees the graph: a second backward through it is an error that names the op, unless retainGraph", () => {
+  test("backward frees the rules that saved values: a second backward through them is an error that names the op, unless retainGraph", () => {
     const x = ax.tensor([0, 1, 2], { dtype: "float64", requiresGrad: true });
     const y = x.exp();
     const loss = y.sum();
     loss.backward();
     assert.deepEqual(x.grad!.toArray(), y.toArray());
-    assert.throws(() => loss.backward(), /through sum .*retainGraph: true/);
-    // A new graph that reuses a freed intermediate cannot reach x either (as in PyTorch, whose exp saved its result).
+    // sum saves nothing and stays; exp saved its result, and that rule is gone (PyTorch raises here too).
+    assert.throws(() => loss.backward(), /through exp .*retainGraph: true/);
     assert.throws(() => y.mul(2).sum().backward(), /through exp .*retainGraph/);
     assert.deepEqual(x.grad!.toArray(), y.toArray(), "the failed calls added nothing");
-    // The freed rules hold no tensors, so a loss kept for later keeps no activations alive.
-    assert.deepEqual(loss.gradFn!.inputs, []);
+    // The freed rule holds no tensors, so a loss kept for later keeps no activations alive through it.
     assert.deepEqual(y.gradFn!.inputs, []);
+    assert.throws(() => loss.backward({ retainGraph: true } as never), /the first argument is the output's gradient .*backward\(undefined, \{ retainGraph: true \}\)/);
 
     x.grad = null;
     const z = x.exp();
@@ -316,6 +316,20 @@ describe("autograd controls", () => {
     kept.backward(undefined, { retainGraph: true });
     z.mul(2).sum().backward();
     assert.deepEqual(x.grad!.toArray(), z.mul(4).toArray());
+  });
+
+  test("ops that save nothing (views, add, sum) can be backed through again, as in PyTorch", () => {
+    // torch 1.13: w = ones(2, 3, requires_grad=True); wt = w.t(); two (ones(1, 3) @ wt).sum().backward() -> w.grad 2s;
+    // y = x + 1; y.sum().backward() twice -> x.grad = [2., 2.]
+    const w = ax.ones([2, 3], { requiresGrad: true });
+    const wt = w.t();
+    for (let i = 0; i < 2; i++) ax.ones([1, 3]).matmul(wt).sum().backward();
+    assert.deepEqual(w.grad!.toArray(), [[2, 2, 2], [2, 2, 2]]);
+    const x = ax.ones([2], { requiresGrad: true });
+    const y = x.add(1);
+    y.sum().backward();
+    y.sum().backward();
+    assert.deepEqual(x.grad!.toArray(), [2, 2]);
   });
 
   test("a later backward adds into .grad in place, as PyTorch does: a reference to .grad sees the sum", () => {

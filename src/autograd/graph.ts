@@ -45,13 +45,21 @@ export function exclusive(t: Tensor): Tensor {
 
 export interface BackwardOptions {
   /**
-   * Keep the graph for another backward() (PyTorch's retain_graph). By default each op's gradient rule, and with it
-   * every tensor the rule saved, is dropped as soon as it has run, as PyTorch frees its saved tensors: a loss kept
-   * for later (a list of losses to plot) then holds no activations, and a second backward() through the same ops is
-   * an error instead of a gradient computed twice.
+   * Keep the graph for another backward() (PyTorch's retain_graph). By default the gradient rule of each op that
+   * saves values for its gradient (mul, matmul, exp, ...) is dropped as soon as it has run, with the tensors it
+   * holds, as PyTorch frees its saved tensors: a loss kept for later (a list of losses to plot) then holds no
+   * activations, and a second backward() through such an op is an error instead of a gradient computed twice.
    */
   retainGraph?: boolean;
 }
+
+// Ops whose gradient needs nothing but shapes (views, sums, add): PyTorch saves no tensors for them, so a second
+// backward through them works there, e.g. through a transposed weight computed once and reused every step. Their
+// rules are kept; what they refer to is their inputs, which the graph holds anyway.
+const SAVES_NOTHING = new Set([
+  "add", "sub", "neg", "sum", "cumsum", "cast", "contiguous", "clone", "reshape", "permute", "squeeze", "unsqueeze",
+  "expand", "slice", "cat",
+]);
 
 const BACKWARD_OPTION_KEYS = optionKeys<BackwardOptions>({ retainGraph: true });
 
@@ -69,6 +77,9 @@ function freed(name: string): GradFn {
 
 /** Computes d(root)/d(leaf) for every leaf that requires a gradient and adds it into leaf.grad. */
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  if (gradient !== undefined && (gradient === null || typeof (gradient as Partial<Tensor>).numel !== "function")) {
+    throw new TypeError("backward: the first argument is the output's gradient (a Tensor, or undefined for a scalar output); options come second, as in backward(undefined, { retainGraph: true })");
+  }
   checkOptionKeys("backward", options, BACKWARD_OPTION_KEYS);
   if (!root.requiresGrad) {
     throw new Error("backward: the tensor does not require grad and has no gradient function (did you call it on a result computed under noGrad, or on a detached tensor?)");
@@ -105,7 +116,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       if (t.gradFn === null) continue;
       const { name, inputs } = t.gradFn;
       const inGrads = t.gradFn.backward(g, g !== seed && exclusiveGrads.has(g));
-      if (!retainGraph) t.gradFn = freed(name);
+      if (!retainGraph && !SAVES_NOTHING.has(name)) t.gradFn = freed(name);
       for (let j = 0; j < inputs.length; j++) {
         const x = inputs[j], gx = inGrads[j];
         if (!x.requiresGrad || gx === null || gx === undefined) continue;

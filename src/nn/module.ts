@@ -120,7 +120,11 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** This module's own parameters (not its children's), in attribute order. */
   private ownParameters(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
-    for (const [k, v] of Object.entries(this as unknown as Attributes)) {
+    const attrs = this as unknown as Attributes;
+    // A parameter seen deleted or set to null is forgotten, so a tensor assigned after that is not mistaken for an
+    // accidental overwrite (PyTorch allows a plain tensor after `del module.weight`).
+    for (const k of this.#parameterNames) if (attrs[k] === undefined || attrs[k] === null) this.#parameterNames.delete(k);
+    for (const [k, v] of Object.entries(attrs)) {
       if (v instanceof Parameter && !this.#buffers.has(k)) {
         out.push([k, v]);
         this.#parameterNames.add(k);

@@ -263,8 +263,15 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = fal
   if (p === -Infinity) return amin(a, dims, keepdim);
   if (p === 0) return record("norm", sum(x.ne(0), dims, keepdim).to(x.dtype), [x], () => [x.zerosLike()]);
   if (p === 1) return sum(a, dims, keepdim);
+  if (p < 0) {
+    // A zero entry makes |x|^p infinite and the norm 0, with a gradient of 0 (PyTorch's); keep zeros out of the
+    // power so that no infinity reaches the gradient.
+    const zeroIn = sum(a.eq(0), dims, keepdim).gt(0);
+    const total = sum(where(a.eq(0), 1, a).pow(p), dims, keepdim);
+    return where(zeroIn, 0, total.pow(1 / p));
+  }
   // For 0 < p < 1, |x|^p has an infinite slope at 0: keep zeros out of the power, so their gradient is 0 (PyTorch's).
-  const powered = p === 2 ? x.square() : p > 0 && p < 1 ? where(a.eq(0), 0, where(a.eq(0), 1, a).pow(p)) : a.pow(p);
+  const powered = p === 2 ? x.square() : p < 1 ? where(a.eq(0), 0, where(a.eq(0), 1, a).pow(p)) : a.pow(p);
   const s = sum(powered, dims, keepdim);
   const zero = s.eq(0);
   const safe = where(zero, 1, s);
