@@ -9,6 +9,7 @@ export { Flatten, Unflatten } from "./flatten.js";
 export { Dropout, Dropout2d } from "./dropout.js";
 export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions, type ConvTranspose2dModuleOptions, type PaddingMode } from "./conv.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling.js";
+export { Upsample } from "./upsample.js";
 export {
   BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormModuleOptions, type LayerNormModuleOptions,
   type GroupNormModuleOptions,

@@ -1,5 +1,5 @@
 // nn.functional: the stateless forms of the layers (linear, convolution, pooling, normalization, dropout,
-// activations, distances) and the loss functions.
+// activations, distances, interpolate) and the loss functions.
 
 export * from "./activation.js";
 export { linear, embedding } from "./linear.js";
@@ -10,6 +10,7 @@ export {
   conv1d, conv2d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
   type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,
 } from "../../ops/conv.js";
+export { interpolate, type InterpolateOptions, type InterpolateMode } from "../../ops/resize.js";
 export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from "../../ops/norm.js";
 export { normalize, cosineSimilarity, type NormalizeOptions, type CosineSimilarityOptions } from "./distance.js";
 export {
