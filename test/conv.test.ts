@@ -79,6 +79,8 @@ const OPS: Record<string, OpFn> = {
   maxPool2d: ([x], { kernelSize, ...a }) => F.maxPool2d(x, kernelSize, a),
   avgPool2d: ([x], { kernelSize, ...a }) => F.avgPool2d(x, kernelSize, a),
   adaptiveAvgPool2d: ([x], { outputSize }) => F.adaptiveAvgPool2d(x, outputSize),
+  interpolate: ([x], a) => F.interpolate(x, a),
+  Upsample: ([x], a) => new nn.Upsample(a).call(x),
   Conv1d: (x, a, _c, dtype) => viaModule(nn.Conv1d, x, a, dtype),
   Conv2d: (x, a, _c, dtype) => viaModule(nn.Conv2d, x, a, dtype),
   ConvTranspose2d: (x, a, _c, dtype) => viaModule(nn.ConvTranspose2d, x, a, dtype),
@@ -120,6 +122,8 @@ test("the fixture covers every conv, pooling and normalization op", () => {
   for (const layer of ["Conv1d", "Conv2d", "ConvTranspose2d"]) assert.ok(ops.has(layer), `no fixture case for the ${layer} module`);
   // groupNorm is in nn.functional only: the package root's list of ops is outside this change.
   assert.ok(ops.has("groupNorm"), "no fixture case for groupNorm");
+  assert.ok(ops.has("interpolate") && ops.has("Upsample"), "no fixture case for interpolate or Upsample");
+  assert.equal(typeof F.interpolate, "function");
   assert.equal(typeof F.groupNorm, "function");
   for (const op of ops) assert.ok(op in OPS, `fixture op ${op} has no row in the table`);
 });
@@ -234,6 +238,26 @@ describe("errors name the op and the shapes", () => {
     assert.throws(() => F.avgPool2d(f(1, 1, 4, 4), 3, { divisorOverride: 0 }), /avgPool2d: divisorOverride must be a positive integer, got 0/);
     assert.throws(() => F.adaptiveAvgPool2d(f(1, 1, 4, 4), [0, 2]), /adaptiveAvgPool2d: outputSize must hold positive integers/);
     assert.throws(() => F.maxPool2d(ax.ones([1, 1, 4, 4], { dtype: "int32" }), 2), /maxPool2d: input must be floating point, got int32/);
+  });
+
+  test("interpolate and Upsample", () => {
+    assert.throws(() => F.interpolate(f(2, 3), { size: 4 }), (e: Error) => e instanceof ax.ShapeError && /interpolate: mode "nearest" expects a 3-D \[N, C, W\] or 4-D \[N, C, H, W\] input, got shape \[2,3\]/.test(e.message));
+    assert.throws(() => F.interpolate(f(1, 2, 3, 3, 3), { size: 4 }), /interpolate: mode "nearest" expects .* got shape \[1,2,3,3,3\]/);
+    assert.throws(() => F.interpolate(f(1, 2, 5), { size: 4, mode: "bilinear" }), (e: Error) => e instanceof ax.ShapeError && /interpolate: mode "bilinear" expects a 4-D \[N, C, H, W\] input, got shape \[1,2,5\]/.test(e.message));
+    assert.throws(() => F.interpolate(f(1, 2, 4, 4), { size: 8, scaleFactor: 2 }), /interpolate: only one of size and scaleFactor may be given/);
+    assert.throws(() => F.interpolate(f(1, 2, 4, 4)), /interpolate: either size or scaleFactor must be given \(input shape \[1,2,4,4\]\)/);
+    assert.throws(() => F.interpolate(f(1, 2, 4, 4), { size: [8, 8, 8] }), /interpolate: size must be a number or 2 of them \(one per spatial dim of input \[1,2,4,4\]\), got \[8,8,8\]/);
+    assert.throws(() => F.interpolate(f(1, 2, 4), { scaleFactor: [2, 2] }), /interpolate: scaleFactor must be a number or 1 of them/);
+    assert.throws(() => F.interpolate(f(1, 2, 4), { size: 0 }), /interpolate: size must hold positive integers, got 0/);
+    assert.throws(() => F.interpolate(f(1, 2, 4), { scaleFactor: -1 }), /interpolate: scaleFactor must hold positive finite numbers, got -1/);
+    assert.throws(() => F.interpolate(f(1, 2, 4), { scaleFactor: 0.2 }), /interpolate: input and output sizes must be greater than 0, got input \[1,2,4\] and output spatial size \[0\]/);
+    assert.throws(() => F.interpolate(f(1, 2, 4, 4), { size: 2, alignCorners: true }), /interpolate: alignCorners can only be set with mode "bilinear"/);
+    assert.throws(() => F.interpolate(f(1, 2, 4, 4), { size: 2, mode: "bicubic" as "bilinear" }), /interpolate: mode must be one of "nearest", "bilinear", got "bicubic"/);
+    assert.throws(() => F.interpolate(f(1, 2, 4, 4), { size: 2, align_corners: true } as object), /interpolate: unknown option "align_corners" \(did you mean "alignCorners"\?\)/);
+    assert.throws(() => F.interpolate(ax.ones([1, 1, 2, 2], { dtype: "int32" }), { size: 3 }), /interpolate: input must be floating point, got int32/);
+    assert.throws(() => new nn.Upsample({ size: 4, scaleFactor: 2 }), /Upsample: only one of size and scaleFactor may be given/);
+    assert.throws(() => new nn.Upsample(), /Upsample: either size or scaleFactor must be given/);
+    assert.throws(() => new nn.Upsample({ scale_factor: 2 } as object), /Upsample: unknown option "scale_factor" \(did you mean "scaleFactor"\?\)/);
   });
 
   test("normalization and dropout2d", () => {
@@ -374,6 +398,8 @@ describe("layers", () => {
     // Without affine parameters any channel count that numGroups divides is accepted, as in PyTorch.
     assert.deepEqual(new nn.GroupNorm(2, 4, { affine: false }).call(ax.ones([1, 6, 2])).shape, [1, 6, 2]);
     assert.equal(gn.toString(), "GroupNorm(2, 4, eps=0.001, affine=true)");
+    assert.equal(new nn.Upsample({ scaleFactor: 2 }).toString(), "Upsample(scaleFactor=2, mode=nearest)");
+    assert.equal(new nn.Upsample({ size: [4, 6], mode: "bilinear" }).toString(), "Upsample(size=[4, 6], mode=bilinear)");
   });
 
   test("GroupNorm: statistics per sample and group, the same in training and evaluation, and a batch of one works", () => {

@@ -201,6 +201,17 @@ const CASES: Case[] = [
   ["normalize p 3 dim -1", (a) => F.normalize(a, { p: 3, dim: -1 }), () => [away([2, 3, 4])]],
   ["cosineSimilarity dim 1", (a, b) => F.cosineSimilarity(a, b), () => [r(3, 4), r(3, 4)]],
   ["cosineSimilarity broadcast along dim", (a, b) => F.cosineSimilarity(a, b, { dim: -1 }), () => [r(2, 1, 4), r(3, 1)]],
+  // interpolate: nearest (indexSelect adjoint) and bilinear (weights adjoint), sizes and non-integer scale factors
+  ["interpolate nearest [N, C, W] scaleFactor 1.5", (x) => F.interpolate(x, { scaleFactor: 1.5 }), () => [r(2, 2, 5)]],
+  // PyTorch 1.13's own backward differs here (it copies where its forward floors d / 1.1); this checks that Axon's
+  // gradient is the adjoint of the output it computes.
+  ["interpolate nearest [N, C, W] scaleFactor 1.1 (output size = input size)", (x) => F.interpolate(x, { scaleFactor: 1.1 }), () => [r(1, 2, 5)]],
+  ["interpolate nearest [N, C, H, W] scaleFactor 2.2 (output size = twice the input)", (x) => F.interpolate(x, { scaleFactor: 2.2 }), () => [r(1, 2, 3, 3)]],
+  ["interpolate nearest [N, C, H, W] downsampling 0.6, size", (x) => fold([F.interpolate(x, { scaleFactor: 0.6 }), F.interpolate(x, { size: [7, 2] })]), () => [r(1, 2, 5, 4)]],
+  ["interpolate bilinear scaleFactor 1.5", (x) => F.interpolate(x, { scaleFactor: 1.5, mode: "bilinear" }), () => [r(1, 2, 3, 4)]],
+  ["interpolate bilinear alignCorners, downsampling", (x) => F.interpolate(x, { size: [3, 2], mode: "bilinear", alignCorners: true }), () => [r(2, 1, 5, 4)]],
+  ["interpolate bilinear scaleFactor [0.6, 2.5]", (x) => F.interpolate(x, { scaleFactor: [0.6, 2.5], mode: "bilinear" }), () => [r(1, 2, 5, 2)]],
+  ["Upsample bilinear alignCorners", (x) => new ax.nn.Upsample({ scaleFactor: 2, mode: "bilinear", alignCorners: true }).call(x), () => [r(1, 1, 2, 3)]],
 ];
 
 const previous = ax.getBackend().name;
